@@ -1,0 +1,1 @@
+"""The ledger: beads as JSON lines in a town's git repository."""

@@ -1,0 +1,77 @@
+"""`bd`: the beads-compatible command line. argparse only, so it starts in milliseconds.
+
+Only the parser of the verb being run is built; `bd --help` builds them all.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from gastown.cli.spec import Arg, Command
+from gastown.errors import UsageError, error_handler
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _add(parser: argparse.ArgumentParser, arg: Arg) -> None:
+    if arg.positional:
+        nargs = {"pos": None, "pos?": "?", "pos*": "*", "pos+": "+"}[arg.kind]
+        parser.add_argument(arg.name, nargs=nargs, help=arg.help, default=arg.default)
+    elif arg.kind == "flag":
+        parser.add_argument(*arg.flags, dest=arg.name, action="store_true", help=arg.help)
+    elif arg.kind == "list":
+        parser.add_argument(*arg.flags, dest=arg.name, action="append", default=[],
+                            help=arg.help)
+    else:
+        parser.add_argument(*arg.flags, dest=arg.name, default=arg.default, help=arg.help,
+                            type=int if arg.kind == "int" else str)
+
+
+def build(commands: Sequence[Command], prog: str, only: str | None = None) -> _Parser:
+    parser = _Parser(prog=prog, description="beads: the ledger of a gastown town")
+    subs = parser.add_subparsers(dest="verb", metavar="VERB")
+    groups: dict[str, argparse._SubParsersAction] = {}  # type: ignore[type-arg]
+    for cmd in commands:
+        head, _, tail = cmd.name.partition(".")
+        if only is not None and head != only:
+            continue
+        if tail:
+            if head not in groups:
+                group = subs.add_parser(head, help=f"{head} commands")
+                groups[head] = group.add_subparsers(dest="subverb", metavar="SUBVERB")
+            target = groups[head].add_parser(tail, help=cmd.help, description=cmd.help)
+        else:
+            target = subs.add_parser(head, help=cmd.help, description=cmd.help)
+        target.set_defaults(_command=cmd)
+        for arg in cmd.args:
+            _add(target, arg)
+    return parser
+
+
+def run(argv: Sequence[str], commands: Sequence[Command], prog: str) -> int:
+    first = next((a for a in argv if not a.startswith("-")), None)
+    known = {c.name.partition(".")[0] for c in commands}
+    parser = build(commands, prog, only=first if first in known else None)
+    ns = parser.parse_args(list(argv))
+    cmd: Command | None = getattr(ns, "_command", None)
+    if cmd is None:
+        parser.print_help(sys.stderr)
+        return 2
+    kwargs = {a.name: getattr(ns, a.name) for a in cmd.args}
+    return cmd.resolve()(**kwargs)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from gastown.beads.commands import COMMANDS
+
+    with error_handler("bd"):
+        return run(sys.argv[1:] if argv is None else argv, COMMANDS, "bd")
+    return 3  # pragma: no cover - error_handler always raises or returns
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,345 @@
+"""The `bd` verbs (also `gt bead.*`): parse nothing, print results, return exit codes."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from gastown.beads import ops, queries, snapshot
+from gastown.cli.spec import JSON, Arg, Command, split_list
+from gastown.errors import UsageError
+from gastown.town.paths import find_town
+
+Bead = dict[str, Any]
+H = "gastown.beads.commands:"
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _json(value: Any) -> None:
+    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def line(bead: Bead) -> str:
+    who = f"  @{bead['assignee']}" if bead.get("assignee") else ""
+    return (f"{bead['id']:<14} P{bead.get('priority', 2)}  {bead.get('issue_type', 'task'):<8} "
+            f"{bead.get('status', 'open'):<12} {bead['title']}{who}")
+
+
+def _print_beads(beads: list[Bead], as_json: bool, empty: str) -> int:
+    if as_json:
+        _json(beads)
+    elif not beads:
+        _out(empty)
+    else:
+        for b in beads:
+            _out(line(b))
+    return 0
+
+
+def _detail(bead: Bead) -> str:
+    rows = [line(bead)]
+    for key in ("description", "design", "acceptance_criteria", "notes"):
+        if bead.get(key):
+            rows.append(f"\n{key.replace('_', ' ').title()}:\n{bead[key]}")
+    if bead.get("labels"):
+        rows.append(f"Labels: {', '.join(bead['labels'])}")
+    for d in bead.get("dependencies") or ():
+        rows.append(f"Depends on {d['depends_on_id']} ({d.get('type', 'blocks')})")
+    for c in bead.get("comments") or ():
+        rows.append(f"[{c.get('created_at', '')}] {c.get('author', '?')}: {c.get('text', '')}")
+    if bead.get("close_reason"):
+        rows.append(f"Closed: {bead['close_reason']}")
+    return "\n".join(rows)
+
+
+def _int(value: Any, flag: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{flag} wants a whole number, got {value!r}") from None
+
+
+def create(*, title: str, issue_type: str, priority: str, description: str | None,
+           assignee: str | None, labels: list[str], parent: str | None, deps: list[str],
+           bead_id: str | None, silent: bool, json: bool) -> int:
+    bead = ops.create(find_town(), title=title, issue_type=issue_type, priority=priority,
+                      description=description, assignee=assignee, labels=split_list(labels),
+                      parent=parent, deps=split_list(deps), bead_id=bead_id)
+    if json:
+        _json(bead)
+    elif silent:
+        _out(bead["id"])
+    else:
+        _out(f"Created {bead['id']}: {bead['title']}")
+    return 0
+
+
+def show(*, ids: list[str], json: bool) -> int:
+    with snapshot.load(find_town()) as snap:
+        beads = queries.show(snap, ids)
+    if json:
+        _json(beads[0] if len(beads) == 1 else beads)
+    else:
+        _out("\n\n".join(_detail(b) for b in beads))
+    return 0
+
+
+def list_(*, status: str | None, assignee: str | None, issue_type: str | None,
+          priority: str | None, labels: list[str], limit: str, json: bool) -> int:
+    if status:
+        ops.check_status(status)
+    with snapshot.load(find_town()) as snap:
+        beads = queries.list_beads(
+            snap, status=status, assignee=assignee, issue_type=issue_type,
+            priority=None if priority is None else ops.check_priority(priority),
+            labels=split_list(labels), limit=_int(limit, "--limit"))
+    return _print_beads(beads, json, "no beads match")
+
+
+def ready(*, limit: str, assignee: str | None, issue_type: str | None, priority: str | None,
+          json: bool) -> int:
+    with snapshot.load(find_town()) as snap:
+        beads = queries.ready(
+            snap, limit=_int(limit, "--limit"), assignee=assignee, issue_type=issue_type,
+            priority=None if priority is None else ops.check_priority(priority))
+    return _print_beads(beads, json, "no ready work")
+
+
+def blocked(*, json: bool) -> int:
+    with snapshot.load(find_town()) as snap:
+        beads = queries.blocked(snap)
+    if json:
+        _json(beads)
+    elif not beads:
+        _out("nothing is blocked")
+    else:
+        for b in beads:
+            _out(f"{line(b)}  (blocked by {', '.join(b['blocked_by'])})")
+    return 0
+
+
+def _print_changed(beads: list[Bead], json: bool, verb: str) -> int:
+    if json:
+        _json(beads[0] if len(beads) == 1 else beads)
+    else:
+        for b in beads:
+            _out(f"{verb} {b['id']}: {b['title']} [{b.get('status', 'open')}]")
+    return 0
+
+
+def update(*, ids: list[str], status: str | None, title: str | None, priority: str | None,
+           assignee: str | None, description: str | None, notes: str | None,
+           append_notes: str | None, add_label: list[str], remove_label: list[str],
+           claim: bool, json: bool) -> int:
+    beads = ops.update(find_town(), ids, status=status, title=title, priority=priority,
+                       assignee=assignee, description=description, notes=notes,
+                       append_notes=append_notes, add_labels=split_list(add_label),
+                       remove_labels=split_list(remove_label), claim=claim)
+    return _print_changed(beads, json, "Claimed" if claim else "Updated")
+
+
+def close(*, ids: list[str], reason: str | None, json: bool) -> int:
+    return _print_changed(ops.close(find_town(), ids, reason=reason), json, "Closed")
+
+
+def reopen(*, ids: list[str], json: bool) -> int:
+    return _print_changed(ops.reopen(find_town(), ids), json, "Reopened")
+
+
+def dep_add(*, bead: str, depends_on: str, dep_type: str, json: bool) -> int:
+    result = ops.dep_add(find_town(), bead, depends_on, kind=dep_type)
+    if json:
+        _json(result)
+    else:
+        _out(f"{bead} now depends on {depends_on} ({dep_type})")
+    return 0
+
+
+def dep_remove(*, bead: str, depends_on: str, json: bool) -> int:
+    result = ops.dep_remove(find_town(), bead, depends_on)
+    if json:
+        _json(result)
+    else:
+        _out(f"{bead} no longer depends on {depends_on}")
+    return 0
+
+
+def _tree_lines(node: dict[str, Any], depth: int = 0) -> list[str]:
+    mark = " (missing)" if node.get("missing") else " (cycle)" if node.get("cycle") else ""
+    kind = f"[{node['type']}] " if node.get("type") else ""
+    text = f"{'  ' * depth}{kind}{node['id']} {node.get('status', '')} {node.get('title') or ''}"
+    out = [text.rstrip() + mark]
+    for child in node.get("deps", ()):
+        out.extend(_tree_lines(child, depth + 1))
+    return out
+
+
+def dep_tree(*, bead: str, json: bool) -> int:
+    with snapshot.load(find_town()) as snap:
+        tree = queries.dep_tree(snap, bead)
+    if json:
+        _json(tree)
+    else:
+        _out("\n".join(_tree_lines(tree)))
+    return 0
+
+
+def dep_cycles(*, json: bool) -> int:
+    with snapshot.load(find_town(), warn=False) as snap:
+        found = queries.cycles(snap)
+    if json:
+        _json(found)
+    elif not found:
+        _out("no dependency cycles")
+    else:
+        for cycle in found:
+            _out(" -> ".join([*cycle, cycle[0]]))
+    return 1 if found else 0
+
+
+def _ids_then_label(args: list[str]) -> tuple[list[str], list[str]]:
+    if len(args) < 2:
+        raise UsageError("name one or more bead ids, then the label: bd label add ID LABEL")
+    return args[:-1], split_list([args[-1]])
+
+
+def label_add(*, args: list[str], json: bool) -> int:
+    ids, labels = _ids_then_label(args)
+    return _print_changed(ops.label(find_town(), ids, labels), json, "Labelled")
+
+
+def label_remove(*, args: list[str], json: bool) -> int:
+    ids, labels = _ids_then_label(args)
+    return _print_changed(ops.label(find_town(), ids, labels, remove=True), json, "Unlabelled")
+
+
+def comments_add(*, bead: str, text: str, json: bool) -> int:
+    result = ops.comment(find_town(), bead, text)
+    if json:
+        _json(result)
+    else:
+        _out(f"Commented on {bead}")
+    return 0
+
+
+def search(*, query: str, status: str | None, limit: str, json: bool) -> int:
+    with snapshot.load(find_town()) as snap:
+        beads = queries.search(snap, query, status=status, limit=_int(limit, "--limit"))
+    return _print_beads(beads, json, f"nothing matches {query!r}")
+
+
+def stats(*, json: bool) -> int:
+    with snapshot.load(find_town()) as snap:
+        result = queries.stats(snap)
+    if json:
+        _json(result)
+        return 0
+    _out(f"beads: {result['total']} ({result['work']} work)")
+    _out(f"ready: {result['ready']}   blocked: {result['blocked']}")
+    _out("status: " + ", ".join(f"{k} {v}" for k, v in result["by_status"].items()))
+    _out("type: " + ", ".join(f"{k} {v}" for k, v in result["by_type"].items()))
+    _out("priority: " + ", ".join(f"P{k} {v}" for k, v in result["by_priority"].items()))
+    return 0
+
+
+def import_(*, input: str | None, json: bool) -> int:
+    if not input:
+        raise UsageError("import needs -i FILE (a beads issues.jsonl)")
+    counts = ops.import_beads(find_town(), Path(input))
+    if json:
+        _json(counts)
+    else:
+        _out(f"imported {input}: {counts['created']} created, {counts['updated']} updated, "
+             f"{counts['unchanged']} unchanged")
+    return 0
+
+
+def export(*, output: str | None) -> int:
+    data = ops.export_lines(find_town())
+    if output in (None, "-"):
+        sys.stdout.buffer.write(data)
+    else:
+        from gastown.beads.store import atomic_write
+
+        atomic_write(str(Path(output).resolve()), data)
+        count = data.count(b"\n")
+        print(f"exported {count} beads to {output}", file=sys.stderr)
+    return 0
+
+
+_STATUS = Arg("status", ("-s", "--status"), "only this status")
+_ASSIGNEE = Arg("assignee", ("-a", "--assignee"), "only this assignee")
+_TYPE = Arg("issue_type", ("-t", "--type"), "only this type")
+_PRIORITY = Arg("priority", ("-p", "--priority"), "only this priority (0-4)")
+IDS = Arg("ids", (), "bead ids", "pos+")
+
+COMMANDS: tuple[Command, ...] = (
+    Command("create", "Create a bead", H + "create", (
+        Arg("title", (), "the title", "pos"),
+        Arg("issue_type", ("-t", "--type"), "task, bug, feature, epic or chore", "str", "task"),
+        Arg("priority", ("-p", "--priority"), "0 (urgent) to 4", "str", "2"),
+        Arg("description", ("-d", "--description"), "the description"),
+        Arg("assignee", ("-a", "--assignee"), "who does it"),
+        Arg("labels", ("-l", "--labels"), "labels (comma-separated or repeated)", "list"),
+        Arg("parent", ("--parent",), "make it a child <parent>.<n> of this bead"),
+        Arg("deps", ("--deps",), "TYPE:ID,... (blocks, related, discovered-from, ...)", "list"),
+        Arg("bead_id", ("--id",), "use this id instead of minting one"),
+        Arg("silent", ("--silent",), "print only the new id", "flag", False),
+        JSON)),
+    Command("show", "Show beads in full", H + "show", (IDS, JSON)),
+    Command("list", "List work beads", H + "list_", (
+        _STATUS, _ASSIGNEE, _TYPE, _PRIORITY,
+        Arg("labels", ("-l", "--label"), "having all these labels", "list"),
+        Arg("limit", ("--limit",), "at most N (0: all)", "str", "50"), JSON)),
+    Command("ready", "Work that can start now: open, unblocked, not deferred", H + "ready", (
+        Arg("limit", ("--limit",), "at most N (0: all)", "str", "10"),
+        _ASSIGNEE, _TYPE, _PRIORITY, JSON)),
+    Command("blocked", "Unfinished work that is blocked, and by what", H + "blocked", (JSON,)),
+    Command("update", "Change beads", H + "update", (
+        IDS,
+        Arg("status", ("-s", "--status"), "new status"),
+        Arg("title", ("--title",), "new title"),
+        Arg("priority", ("-p", "--priority"), "new priority (0-4)"),
+        Arg("assignee", ("-a", "--assignee"), "new assignee ('' to clear)"),
+        Arg("description", ("-d", "--description"), "new description"),
+        Arg("notes", ("--notes",), "replace the notes"),
+        Arg("append_notes", ("--append-notes",), "add a line to the notes"),
+        Arg("add_label", ("--add-label",), "add labels", "list"),
+        Arg("remove_label", ("--remove-label",), "remove labels", "list"),
+        Arg("claim", ("--claim",), "take it: assignee = you, in_progress; fails if held",
+            "flag", False),
+        JSON)),
+    Command("close", "Close beads", H + "close", (
+        IDS, Arg("reason", ("-r", "--reason"), "why"), JSON)),
+    Command("reopen", "Reopen beads", H + "reopen", (IDS, JSON)),
+    Command("dep.add", "BEAD depends on DEPENDS_ON", H + "dep_add", (
+        Arg("bead", (), "the dependent bead", "pos"),
+        Arg("depends_on", (), "what it depends on", "pos"),
+        Arg("dep_type", ("-t", "--type"), "blocks, parent-child, related, discovered-from, ...",
+            "str", "blocks"), JSON)),
+    Command("dep.remove", "Remove a dependency", H + "dep_remove", (
+        Arg("bead", (), "the dependent bead", "pos"),
+        Arg("depends_on", (), "what it depended on", "pos"), JSON)),
+    Command("dep.tree", "What a bead depends on, recursively", H + "dep_tree", (
+        Arg("bead", (), "the bead", "pos"), JSON)),
+    Command("dep.cycles", "List dependency cycles (exit 1 if any)", H + "dep_cycles", (JSON,)),
+    Command("label.add", "Add a label to beads", H + "label_add", (
+        Arg("args", (), "bead ids, then the label", "pos+"), JSON)),
+    Command("label.remove", "Remove a label from beads", H + "label_remove", (
+        Arg("args", (), "bead ids, then the label", "pos+"), JSON)),
+    Command("comments.add", "Comment on a bead", H + "comments_add", (
+        Arg("bead", (), "the bead", "pos"), Arg("text", (), "the comment", "pos"), JSON)),
+    Command("search", "Find beads by text in id, title, description, notes", H + "search", (
+        Arg("query", (), "text to find", "pos"), _STATUS,
+        Arg("limit", ("--limit",), "at most N (0: all)", "str", "50"), JSON)),
+    Command("stats", "Counts by status, type and priority", H + "stats", (JSON,)),
+    Command("import", "Import a beads issues.jsonl (ids kept, one commit)", H + "import_", (
+        Arg("input", ("-i", "--input"), "the file"), JSON)),
+    Command("export", "Export every bead as one issues.jsonl", H + "export", (
+        Arg("output", ("-o", "--output"), "the file (default: stdout)"),)),
+)

@@ -1,0 +1,362 @@
+"""Every ledger mutation: plain functions with keyword arguments, one commit each.
+
+The command lines (`bd`, `gt bead.*`) parse and print; everything that decides
+what a bead becomes is here, so it can be called from tests and other modules.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from gastown.beads import codec, graph, ids, schema, store
+from gastown.beads.actor import actor as current_actor
+from gastown.beads.actor import now
+from gastown.beads.snapshot import Snapshot
+from gastown.errors import GastownError, LedgerError, NotFound, UsageError
+from gastown.town.paths import Town
+
+Bead = dict[str, Any]
+
+
+def _message(verb: str, bead_ids: Sequence[str], summary: str, who: str) -> str:
+    shown = " ".join(bead_ids[:8]) + (f" (+{len(bead_ids) - 8} more)" if len(bead_ids) > 8 else "")
+    head = f"bd {verb}: {shown}"
+    if summary:
+        head += f" {summary}"
+    return f"{head[:200]}\n\nActor: {who}\n"
+
+
+def _need(snap: Snapshot, bead_id: str) -> Bead:
+    bead = snap.get(bead_id)
+    if bead is None:
+        raise NotFound(f"no bead {bead_id!r} in {snap.town.root}")
+    return bead
+
+
+def check_priority(value: Any) -> int:
+    """0-4, also written P0-P4 as beads allows."""
+    text = str(value).strip()
+    if text[:1] in ("p", "P"):
+        text = text[1:]
+    if isinstance(value, bool) or not text.isdigit() or int(text) not in schema.PRIORITIES:
+        raise UsageError(f"priority must be 0-4, got {value!r}")
+    return int(text)
+
+
+def check_status(value: str) -> str:
+    if value not in schema.STATUSES:
+        raise UsageError(f"unknown status {value!r}; one of: {', '.join(schema.STATUSES)}")
+    return value
+
+
+def parse_deps(spec: str | Sequence[str] | None) -> list[tuple[str, str]]:
+    """`blocks:gt-1,related:gt-2` (a bare id means blocks) -> [(type, id), ...]."""
+    if not spec:
+        return []
+    items = spec.split(",") if isinstance(spec, str) else [p for s in spec for p in s.split(",")]
+    out = []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        kind, sep, target = item.rpartition(":")
+        if not sep:
+            kind, target = "blocks", item
+        if not kind or not target:
+            raise UsageError(f"bad dependency {item!r}; want TYPE:ID (e.g. blocks:gt-1)")
+        out.append((kind, target))
+    return out
+
+
+def _dep(bead_id: str, target: str, kind: str, who: str) -> dict[str, Any]:
+    return {"issue_id": bead_id, "depends_on_id": target, "type": kind,
+            "created_at": now(), "created_by": who}
+
+
+def _check_new_edge(snap: Snapshot, bead_id: str, target: str, kind: str) -> None:
+    if target not in snap:
+        raise NotFound(f"{bead_id} cannot depend on {target}: no such bead")
+    if kind in ("blocks", schema.PARENT_DEP_TYPE):
+        path = graph.would_cycle(snap.rows(), bead_id, target)
+        if path:
+            raise GastownError(
+                f"{bead_id} -> {target} ({kind}) would make a cycle: "
+                + " -> ".join([bead_id, *path])
+            )
+
+
+def _commit(town: Town, snap: Snapshot, beads: Iterable[Bead], verb: str, summary: str,
+            who: str, drop: Iterable[str] = ()) -> str | None:
+    put = {b["id"]: b for b in beads}
+    change = store.Change(put=put, drop=set(drop))
+    return store.apply(town, snap, change, _message(verb, sorted(put) or sorted(change.drop),
+                                                    summary, who))
+
+
+def create(town: Town, *, title: str, issue_type: str = "task", priority: Any = 2,
+           description: str | None = None, assignee: str | None = None,
+           labels: Sequence[str] = (), parent: str | None = None,
+           deps: str | Sequence[str] | None = None, bead_id: str | None = None,
+           extra: dict[str, Any] | None = None, actor: str | None = None) -> Bead:
+    """Create one bead and commit it; returns the bead as written."""
+    if not title or not title.strip():
+        raise UsageError("a bead needs a non-empty title")
+    who = actor or current_actor()
+    edges = parse_deps(deps)
+    with store.transaction(town) as snap:
+        if bead_id:
+            if not schema.ID_RE.match(bead_id):
+                raise UsageError(f"unsafe id {bead_id!r}")
+            if bead_id in snap:
+                raise GastownError(f"id {bead_id} is taken")
+            new_id = bead_id
+        elif parent:
+            _need(snap, parent)
+            new_id = ids.next_child(parent, snap.where)
+        else:
+            new_id = ids.mint(town.prefix(), f"{title}\0{who}\0{now()}", snap.where, len(snap))
+        stamp = now()
+        bead: Bead = {"id": new_id, "title": title.strip(), "status": "open",
+                      "priority": check_priority(priority), "issue_type": issue_type,
+                      "created_at": stamp, "created_by": who, "updated_at": stamp}
+        if description:
+            bead["description"] = description
+        if assignee:
+            bead["assignee"] = assignee
+        if labels:
+            bead["labels"] = sorted(set(labels))
+        dependencies = []
+        if parent:
+            _need(snap, parent)
+            dependencies.append(_dep(new_id, parent, schema.PARENT_DEP_TYPE, who))
+        for kind, target in edges:
+            if target not in snap:
+                raise NotFound(f"--deps names {target}: no such bead")
+            dependencies.append(_dep(new_id, target, kind, who))
+        if dependencies:
+            bead["dependencies"] = dependencies
+        if extra:
+            bead.update(extra)
+        _commit(town, snap, [bead], "create", title, who)
+    return bead
+
+
+def _edit(town: Town, bead_ids: Sequence[str], verb: str, summary: str, who: str,
+          fn: Callable[[Snapshot, Bead], Bead | None]) -> list[Bead]:
+    """Apply `fn` to each bead under one lock; one commit for all that changed."""
+    if not bead_ids:
+        raise UsageError(f"{verb}: name at least one bead id")
+    with store.transaction(town) as snap:
+        changed, results = [], []
+        for bid in bead_ids:
+            before = _need(snap, bid)
+            after = fn(snap, dict(before))
+            if after is not None and after != before:
+                after["updated_at"] = now()
+                changed.append(after)
+                results.append(after)
+            else:
+                results.append(before)
+        if changed:
+            _commit(town, snap, changed, verb, summary, who)
+    return results
+
+
+def _set_status(bead: Bead, status: str) -> None:
+    old = bead.get("status", "open")
+    bead["status"] = status
+    if status == "closed" and old != "closed":
+        bead["closed_at"] = now()
+    elif status != "closed":
+        bead.pop("closed_at", None)
+        bead.pop("close_reason", None)
+
+
+def update(town: Town, bead_ids: Sequence[str], *, status: str | None = None,
+           title: str | None = None, priority: Any = None, assignee: str | None = None,
+           description: str | None = None, design: str | None = None,
+           acceptance: str | None = None, notes: str | None = None,
+           append_notes: str | None = None, add_labels: Sequence[str] = (),
+           remove_labels: Sequence[str] = (), claim: bool = False,
+           fields: dict[str, Any] | None = None, actor: str | None = None) -> list[Bead]:
+    """Change fields of beads; `claim` atomically takes unclaimed work for the actor."""
+    who = actor or current_actor()
+    if status is not None:
+        check_status(status)
+    if priority is not None:
+        priority = check_priority(priority)
+    if title is not None and not title.strip():
+        raise UsageError("--title cannot be empty")
+
+    def change(snap: Snapshot, bead: Bead) -> Bead:
+        if claim:
+            holder = bead.get("assignee")
+            if holder and holder != who:
+                raise GastownError(f"{bead['id']} is already claimed by {holder}")
+            if bead.get("status") in ("closed", "tombstone"):
+                raise GastownError(f"{bead['id']} is {bead['status']}; reopen it to claim it")
+            bead["assignee"] = who
+            _set_status(bead, "in_progress")
+        if status is not None:
+            _set_status(bead, status)
+        for key, value in (("title", title), ("assignee", assignee),
+                           ("description", description), ("design", design),
+                           ("acceptance_criteria", acceptance), ("notes", notes)):
+            if value is not None:
+                if value == "" and key != "title":
+                    bead.pop(key, None)
+                else:
+                    bead[key] = value.strip() if key == "title" else value
+        if priority is not None:
+            bead["priority"] = priority
+        if append_notes:
+            old = bead.get("notes")
+            bead["notes"] = f"{old}\n{append_notes}" if old else append_notes
+        if add_labels or remove_labels:
+            labels = (set(bead.get("labels") or ()) | set(add_labels)) - set(remove_labels)
+            if labels:
+                bead["labels"] = sorted(labels)
+            else:
+                bead.pop("labels", None)
+        if fields:
+            bead.update(fields)
+        return bead
+
+    return _edit(town, bead_ids, "claim" if claim else "update", "", who, change)
+
+
+def close(town: Town, bead_ids: Sequence[str], *, reason: str | None = None,
+          actor: str | None = None) -> list[Bead]:
+    who = actor or current_actor()
+
+    def change(snap: Snapshot, bead: Bead) -> Bead | None:
+        if bead.get("status") == "closed":
+            return None
+        _set_status(bead, "closed")
+        if reason:
+            bead["close_reason"] = reason
+        return bead
+
+    return _edit(town, bead_ids, "close", reason or "", who, change)
+
+
+def reopen(town: Town, bead_ids: Sequence[str], *, actor: str | None = None) -> list[Bead]:
+    who = actor or current_actor()
+
+    def change(snap: Snapshot, bead: Bead) -> Bead | None:
+        if bead.get("status", "open") == "open":
+            return None
+        _set_status(bead, "open")
+        return bead
+
+    return _edit(town, bead_ids, "reopen", "", who, change)
+
+
+def dep_add(town: Town, bead_id: str, target: str, *, kind: str = "blocks",
+            actor: str | None = None) -> Bead:
+    """`bead_id` depends on `target` (for blocks: target must close first)."""
+    who = actor or current_actor()
+
+    def change(snap: Snapshot, bead: Bead) -> Bead | None:
+        deps = list(bead.get("dependencies") or [])
+        if any(d.get("depends_on_id") == target and d.get("type", "blocks") == kind for d in deps):
+            return None
+        _check_new_edge(snap, bead_id, target, kind)
+        deps.append(_dep(bead_id, target, kind, who))
+        bead["dependencies"] = deps
+        return bead
+
+    return _edit(town, [bead_id], "dep add", f"{kind} {target}", who, change)[0]
+
+
+def dep_remove(town: Town, bead_id: str, target: str, *, kind: str | None = None,
+               actor: str | None = None) -> Bead:
+    who = actor or current_actor()
+
+    def change(snap: Snapshot, bead: Bead) -> Bead:
+        deps = bead.get("dependencies") or []
+        keep = [d for d in deps if not (d.get("depends_on_id") == target
+                                        and (kind is None or d.get("type", "blocks") == kind))]
+        if len(keep) == len(deps):
+            raise NotFound(f"{bead_id} has no dependency on {target}")
+        if keep:
+            bead["dependencies"] = keep
+        else:
+            bead.pop("dependencies", None)
+        return bead
+
+    return _edit(town, [bead_id], "dep remove", target, who, change)[0]
+
+
+def label(town: Town, bead_ids: Sequence[str], labels: Sequence[str], *, remove: bool = False,
+          actor: str | None = None) -> list[Bead]:
+    if not labels:
+        raise UsageError("name at least one label")
+    if remove:
+        return update(town, bead_ids, remove_labels=labels, actor=actor)
+    return update(town, bead_ids, add_labels=labels, actor=actor)
+
+
+def comment(town: Town, bead_id: str, text: str, *, actor: str | None = None) -> Bead:
+    if not text.strip():
+        raise UsageError("a comment needs text")
+    who = actor or current_actor()
+
+    def change(snap: Snapshot, bead: Bead) -> Bead:
+        comments = list(bead.get("comments") or [])
+        comments.append({"author": who, "text": text, "created_at": now()})
+        bead["comments"] = comments
+        return bead
+
+    return _edit(town, [bead_id], "comment", "", who, change)[0]
+
+
+def read_import(path: Path) -> list[Bead]:
+    """Beads from a beads-format issues.jsonl, validated with file:line errors."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise GastownError(f"cannot read {path}: {e.strerror}") from None
+    beads: list[Bead] = []
+    seen: dict[str, int] = {}
+    for number, _, _, bead in codec.iter_beads(str(path), data):
+        if bead["id"] in seen:
+            raise LedgerError(str(path), number,
+                              f"duplicate id {bead['id']} (first on line {seen[bead['id']]})")
+        seen[bead["id"]] = number
+        beads.append(bead)
+    return beads
+
+
+def import_beads(town: Town, path: Path, *, actor: str | None = None) -> dict[str, int]:
+    """Upsert every bead of a beads issues.jsonl as it is (ids kept), in one commit."""
+    incoming = read_import(path)
+    who = actor or current_actor()
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    with store.transaction(town) as snap:
+        put = []
+        for bead in incoming:
+            old = snap.get(bead["id"])
+            if old is None:
+                counts["created"] += 1
+            elif old == bead:
+                counts["unchanged"] += 1
+                continue
+            else:
+                counts["updated"] += 1
+            put.append(bead)
+        if put:
+            _commit(town, snap, put, "import", f"{len(put)} beads from {path.name}", who)
+    return counts
+
+
+def export_lines(town: Town) -> bytes:
+    """Every bead, all files, sorted by id: a beads-compatible issues.jsonl."""
+    from gastown.beads import snapshot
+
+    with snapshot.load(town) as snap:
+        lines = []
+        for lf in snap.files.values():
+            lines.extend((r[0], lf.raw(r)) for r in lf.rows)
+    lines.sort()
+    return b"".join(line + b"\n" for _, line in lines)

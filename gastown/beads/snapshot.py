@@ -1,0 +1,237 @@
+"""A consistent read of the whole ledger, served from the index where it is fresh.
+
+Readers take no lock. Each file is read through one open descriptor (a rename by a
+writer cannot tear it), and the writers' generation counter (`.gastown/gen`, odd while
+a write is being renamed into place) makes a read that spans several files retry
+instead of mixing two versions.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from gastown.beads import codec, index, schema
+from gastown.beads.index import ID, Row
+from gastown.errors import LedgerError
+from gastown.town.paths import Town
+
+GEN_FILE = "gen"
+INDEX_FILE = "index.bin"
+
+
+def read_gen(town: Town) -> int:
+    try:
+        with open(town.state / GEN_FILE, "rb") as f:
+            return int(f.read() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+class LedgerFile:
+    """One ledger file as it was when read: its rows, and its bytes on demand."""
+
+    def __init__(self, town: Town, stem: str, rows: list[Row], fd: int | None,
+                 data: bytes | None = None) -> None:
+        self.town = town
+        self.stem = stem
+        self.rel = f"beads/{stem}.jsonl"
+        self.rows = rows
+        self._fd = fd
+        self._data = data
+
+    def data(self) -> bytes:
+        if self._data is None:
+            if self._fd is None:
+                self._data = b""
+            else:
+                size = os.fstat(self._fd).st_size
+                self._data = os.pread(self._fd, size, 0)
+        return self._data
+
+    def raw(self, row: Row) -> bytes:
+        off, length = row[index.OFFSET], row[index.LENGTH]
+        if self._data is not None:
+            return self._data[off:off + length]
+        assert self._fd is not None
+        return os.pread(self._fd, length, off)
+
+    def bead(self, row: Row) -> dict[str, Any]:
+        return codec.loads(self.raw(row))
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+class Snapshot:
+    """Every ledger file at one generation, and an id map across them."""
+
+    def __init__(self, town: Town, files: dict[str, LedgerFile], warnings: list[str]) -> None:
+        self.town = town
+        self.files = files
+        self.warnings = warnings
+        self.where: dict[str, tuple[str, int]] = {}
+        for stem, lf in files.items():
+            for i, row in enumerate(lf.rows):
+                self.where[row[ID]] = (stem, i)
+
+    def __contains__(self, bead_id: str) -> bool:
+        return bead_id in self.where
+
+    def __len__(self) -> int:
+        return len(self.where)
+
+    def row(self, bead_id: str) -> Row | None:
+        hit = self.where.get(bead_id)
+        return self.files[hit[0]].rows[hit[1]] if hit else None
+
+    def get(self, bead_id: str) -> dict[str, Any] | None:
+        hit = self.where.get(bead_id)
+        if not hit:
+            return None
+        lf = self.files[hit[0]]
+        return lf.bead(lf.rows[hit[1]])
+
+    def rows(self) -> Iterator[Row]:
+        for lf in self.files.values():
+            yield from lf.rows
+
+    def beads(self, rows: list[Row]) -> list[dict[str, Any]]:
+        return [self.get(r[ID]) for r in rows]  # type: ignore[misc]
+
+    def all_beads(self) -> Iterator[dict[str, Any]]:
+        for lf in self.files.values():
+            for row in lf.rows:
+                yield lf.bead(row)
+
+    def close(self) -> None:
+        for lf in self.files.values():
+            lf.close()
+
+    def __enter__(self) -> Snapshot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _parse(stem: str, data: bytes) -> list[Row]:
+    rel = f"beads/{stem}.jsonl"
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    for number, offset, line, bead in codec.iter_beads(rel, data):
+        bid = bead["id"]
+        if bid in seen:
+            raise LedgerError(rel, number, f"duplicate id {bid} (first on line {seen[bid]})")
+        seen[bid] = number
+        home = schema.file_for(bead)
+        if home != stem:
+            raise LedgerError(
+                rel, number,
+                f"{bid} is a {bead.get('issue_type')!r} bead; it belongs in beads/{home}.jsonl",
+            )
+        rows.append(index.row_for(bead, offset, len(line), number))
+    return rows
+
+
+def ledger_warnings(files: dict[str, LedgerFile]) -> list[str]:
+    from gastown.beads import graph
+
+    ids = {r[ID] for lf in files.values() for r in lf.rows}
+    out: list[str] = []
+    for lf in files.values():
+        for r in lf.rows:
+            for target in (*r[index.BLOCKERS], *((r[index.PARENT],) if r[index.PARENT] else ())):
+                if target not in ids:
+                    out.append(f"{lf.rel}:{r[index.LINE]}: {r[ID]} depends on missing bead {target}")
+    for cycle in graph.cycles([r for lf in files.values() for r in lf.rows]):
+        out.append("dependency cycle: " + " -> ".join([*cycle, cycle[0]]))
+    return out
+
+
+def _load_once(town: Town, cached: dict[str, index.Entry]
+               ) -> tuple[Snapshot, dict[str, index.Entry], bool]:
+    fresh: dict[str, index.Entry] = {}
+    files: dict[str, LedgerFile] = {}
+    changed = set(cached) - {s for s in schema.LEDGER_FILES} != set()
+    try:
+        for stem in schema.LEDGER_FILES:
+            try:
+                fd = os.open(town.ledger_file(stem), os.O_RDONLY)
+            except FileNotFoundError:
+                files[stem] = LedgerFile(town, stem, [], None)
+                changed = changed or stem in cached
+                continue
+            key = index.stat_key(os.fstat(fd))
+            entry = cached.get(stem)
+            data = None
+            if entry is not None and entry.key == key and entry.racy():
+                data = os.pread(fd, key[0], 0)
+                if index.checksum(data) != entry.crc:
+                    entry = None
+                elif key[3] < index.now_ns() - index.RACY_NS:
+                    entry = index.Entry(key, entry.crc, index.now_ns(), entry.rows)
+                    changed = True
+            if entry is None or entry.key != key:
+                if data is None:
+                    data = os.pread(fd, key[0], 0)
+                entry = index.Entry(key, index.checksum(data), index.now_ns(),
+                                    _parse(stem, data))
+                changed = True
+            fresh[stem] = entry
+            files[stem] = LedgerFile(town, stem, entry.rows, fd, data)
+    except BaseException:
+        for lf in files.values():
+            lf.close()
+        raise
+    return Snapshot(town, files, []), fresh, changed
+
+
+def index_path(town: Town) -> str:
+    return str(town.state / INDEX_FILE)
+
+
+def load(town: Town, *, warn: bool = True) -> Snapshot:
+    """Read the ledger; raise LedgerError (file:line) if any file is corrupt.
+
+    Dangling dependencies and cycles are reported on stderr when `warn` is set.
+    """
+    cached, warnings = index.load(index_path(town))
+    deadline = time.monotonic() + 2.0
+    while True:
+        before = read_gen(town)
+        if before % 2 and time.monotonic() < deadline:
+            time.sleep(0.002)
+            continue
+        snap, fresh, changed = _load_once(town, cached)
+        if read_gen(town) == before or time.monotonic() >= deadline:
+            break
+        snap.close()
+    if changed:
+        _check_duplicates_across(snap)
+        warnings = ledger_warnings(snap.files)
+        index.save(index_path(town), fresh, warnings)
+    snap.warnings = warnings
+    if warn and warnings:
+        for w in warnings[:5]:
+            print(f"warning: {w}", file=sys.stderr)
+        if len(warnings) > 5:
+            print(f"warning: ... and {len(warnings) - 5} more (see `bd dep cycles`)",
+                  file=sys.stderr)
+    return snap
+
+
+def _check_duplicates_across(snap: Snapshot) -> None:
+    if sum(len(lf.rows) for lf in snap.files.values()) == len(snap.where):
+        return
+    seen: dict[str, str] = {}
+    for lf in snap.files.values():
+        for r in lf.rows:
+            if r[ID] in seen:
+                raise LedgerError(lf.rel, r[index.LINE],
+                                  f"duplicate id {r[ID]} (also in {seen[r[ID]]})")
+            seen[r[ID]] = lf.rel

@@ -1,0 +1,1 @@
+"""Command lines: `bd` (argparse, fast to start) and `gt` (an invoke Program)."""

@@ -1,0 +1,73 @@
+"""Every git call gastown makes on a hot path goes through here (plain subprocesses).
+
+GitPython is kept for the places where its object API helps; here speed and exact
+bytes matter, so it is `git` itself, with the hook environment scrubbed.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+
+from gastown.errors import GastownError
+
+# Variables git exports to hooks; a hook that runs git on another repository or
+# worktree must not inherit them (pre-commit's `no_git_env` does the same).
+_KEEP_GIT_VARS = {
+    "GIT_EXEC_PATH", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSL_CAINFO", "GIT_SSL_NO_VERIFY",
+    "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_SYSTEM", "GIT_TEMPLATE_DIR",
+    "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE",
+    "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE",
+    "GIT_TRACE", "GIT_TRACE_PERFORMANCE",
+}
+
+
+class GitError(GastownError):
+    def __init__(self, args: Sequence[str], code: int, stderr: str) -> None:
+        self.args_ = list(args)
+        self.code = code
+        self.stderr = stderr
+        super().__init__(f"git {' '.join(args)} failed ({code}): {stderr.strip()}")
+
+
+def no_git_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ if env is None else env)
+    return {k: v for k, v in env.items() if not k.startswith("GIT_") or k in _KEEP_GIT_VARS}
+
+
+def _is_lock_contention(stderr: str) -> bool:
+    return ".lock': File exists" in stderr or ("Unable to create" in stderr and ".lock" in stderr)
+
+
+def git(
+    cwd: str | os.PathLike[str],
+    *args: str,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    lock_wait: float = 10.0,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run git in `cwd`; retry while another git process holds an index or ref lock."""
+    full_env = no_git_env(env)
+    deadline = time.monotonic() + lock_wait
+    delay = 0.01
+    while True:
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd, input=input, env=full_env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=None if input is not None else subprocess.DEVNULL,
+        )
+        if proc.returncode == 0 or not check:
+            return proc
+        stderr = proc.stderr.decode(errors="replace")
+        if _is_lock_contention(stderr) and time.monotonic() < deadline:
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+            continue
+        raise GitError(args, proc.returncode, stderr)
+
+
+def out(cwd: str | os.PathLike[str], *args: str, **kw: object) -> str:
+    """git's stdout as text without the trailing newline."""
+    return git(cwd, *args, **kw).stdout.decode().rstrip("\n")  # type: ignore[arg-type]

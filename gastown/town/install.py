@@ -1,0 +1,123 @@
+"""`gt install DIR`: make a town (a git repository laid out for gastown), or top one up."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from gastown import git
+from gastown.beads import schema
+from gastown.errors import GastownError, UsageError
+from gastown.town.paths import TOWN_FILE, Town, is_town
+
+GITIGNORE = """\
+# gastown runtime state: locks, index, wisps, nudge queues, logs (never committed)
+.gastown/
+# rig runtime folders: bare clones, refinery worktrees, polecats, crew
+rigs/*/*
+!rigs/*/rig.toml
+!rigs/*/formulas/
+"""
+
+GITATTRIBUTES = """\
+# Ledger files merge bead by bead (see `bd merge`); the feed is append-only.
+beads/*.jsonl merge=beads
+beads/events.jsonl merge=union
+"""
+
+TASKS_PY = """\
+# `inv -l` in this town lists every gastown command (the same ones `gt` runs).
+from gastown.cli.tasks import namespace  # noqa: F401
+"""
+
+
+def town_toml(name: str, prefix: str) -> str:
+    return f"""\
+[town]
+name = "{name}"
+prefix = "{prefix}"
+default_runtime = "shell"
+
+[limits]
+max_polecats = 8
+"""
+
+
+@dataclass(frozen=True)
+class InstallResult:
+    town: Town
+    created: bool
+    changed: list[str]
+    commit: str | None
+
+
+def _check_target(root: Path) -> bool:
+    """True if `root` is already a town; refuses a non-empty folder that is not one."""
+    if root.exists() and not root.is_dir():
+        raise GastownError(f"{root} exists and is not a directory")
+    if not root.exists():
+        return False
+    if is_town(root):
+        return True
+    entries = [p.name for p in root.iterdir()]
+    if entries:
+        shown = ", ".join(sorted(entries)[:5]) + (" ..." if len(entries) > 5 else "")
+        raise GastownError(
+            f"{root} is not empty and is not a town (has {shown}); "
+            "pick an empty or new folder"
+        )
+    return False
+
+
+def _write_if_missing(path: Path, text: str, changed: list[str], root: Path) -> None:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        changed.append(path.relative_to(root).as_posix())
+
+
+def _configure_git(root: Path) -> None:
+    git.git(root, "config", "merge.beads.name", "gastown bead-level merge")
+    git.git(root, "config", "merge.beads.driver", "bd merge %A %O %A %B")
+    git.git(root, "config", "core.looseCompression", "1")
+    for key, value in (("user.name", "gastown"), ("user.email", "gastown@localhost")):
+        if git.git(root, "config", key, check=False).returncode != 0:
+            git.git(root, "config", key, value)
+
+
+def install(directory: str | os.PathLike[str], *, name: str | None = None,
+            prefix: str = "gt") -> InstallResult:
+    """Create the town at `directory` (or complete an existing one) and commit it."""
+    from gastown.beads.ids import PREFIX_RE
+
+    if not PREFIX_RE.match(prefix):
+        raise UsageError(f"--prefix {prefix!r}: use letters, digits, '_' and '-'")
+    root = Path(directory).expanduser().absolute()
+    existed = _check_target(root)
+    root.mkdir(parents=True, exist_ok=True)
+    if not (root / ".git").exists():
+        git.git(root, "init", "-q", "-b", "main")
+    changed: list[str] = []
+    _write_if_missing(root / TOWN_FILE, town_toml(name or root.name, prefix), changed, root)
+    _write_if_missing(root / "tasks.py", TASKS_PY, changed, root)
+    _write_if_missing(root / ".gitignore", GITIGNORE, changed, root)
+    _write_if_missing(root / ".gitattributes", GITATTRIBUTES, changed, root)
+    for stem in schema.LEDGER_FILES:
+        _write_if_missing(root / "beads" / f"{stem}.jsonl", "", changed, root)
+    _write_if_missing(root / "formulas" / ".gitkeep", "", changed, root)
+    _write_if_missing(root / "rigs" / ".gitkeep", "", changed, root)
+    from gastown.githooks.install import install_shims
+
+    changed.extend(install_shims(root))
+    _configure_git(root)
+    (root / ".gastown").mkdir(exist_ok=True)
+    commit = None
+    if changed:
+        git.git(root, "add", "--", *changed)
+        has_head = git.git(root, "rev-parse", "-q", "--verify", "HEAD", check=False)
+        message = "gt install: town " + (name or root.name) if not existed else "gt install: top up town"
+        git.git(root, "commit", "-q", "--no-verify", "-m", message, "--", *changed,
+                env={**os.environ, "GT_WRITER": "1"})
+        commit = git.out(root, "rev-parse", "HEAD")
+        del has_head
+    return InstallResult(Town(root), not existed, changed, commit)
