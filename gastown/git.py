@@ -47,9 +47,14 @@ def git(
     env: Mapping[str, str] | None = None,
     check: bool = True,
     lock_wait: float = 10.0,
+    scrub: bool = True,
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run git in `cwd`; retry while another git process holds an index or ref lock."""
-    full_env = no_git_env(env)
+    """Run git in `cwd`; retry while another git process holds an index or ref lock.
+
+    `scrub` drops the GIT_* variables a hook inherits (they name the repository the
+    hook runs for); a hook reading its own repository's index passes scrub=False.
+    """
+    full_env = no_git_env(env) if scrub else dict(os.environ if env is None else env)
     deadline = time.monotonic() + lock_wait
     delay = 0.01
     while True:

@@ -34,6 +34,9 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
                 "GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "GT_PYTHON"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("BD_ACTOR", "tester")
+    # Writers react inline so a test sees the reactions of its own writes; the
+    # event-bus tests set GT_REACT=detached where that is the point.
+    monkeypatch.setenv("GT_REACT", "inline")
     monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
 
 

@@ -48,10 +48,12 @@ def split_lines(data: bytes) -> list[bytes]:
     return lines
 
 
-def iter_beads(path: str, data: bytes) -> Iterator[tuple[int, int, bytes, dict[str, Any]]]:
+def iter_beads(path: str, data: bytes, problems: list[LedgerError] | None = None
+               ) -> Iterator[tuple[int, int, bytes, dict[str, Any]]]:
     """Yield (line number, byte offset, raw line, bead) for each bead of a ledger file.
 
-    Raises LedgerError naming `path:line` at the first line that is not a valid bead.
+    Raises LedgerError naming `path:line` at the first line that is not a valid bead,
+    or, given a `problems` list, appends each such error there and goes on.
     Blank lines are allowed and skipped (a person's editor may leave one).
     """
     offset = 0
@@ -61,13 +63,19 @@ def iter_beads(path: str, data: bytes) -> Iterator[tuple[int, int, bytes, dict[s
         line = raw[:-1] if raw.endswith(b"\r") else raw
         if not line.strip():
             continue
+        reason = None
         if line.startswith(schema.CONFLICT_MARKERS):
-            raise LedgerError(path, number, "git conflict marker: resolve the merge first")
-        try:
-            bead = loads(line)
-        except (ValueError, UnicodeDecodeError) as e:
-            raise LedgerError(path, number, f"bad JSON: {e}") from None
-        reason = schema.check(bead)
+            reason = "git conflict marker: resolve the merge first"
+        else:
+            try:
+                bead = loads(line)
+            except (ValueError, UnicodeDecodeError) as e:
+                reason = f"bad JSON: {e}"
+            else:
+                reason = schema.check(bead)
         if reason:
-            raise LedgerError(path, number, reason)
+            if problems is None:
+                raise LedgerError(path, number, reason)
+            problems.append(LedgerError(path, number, reason))
+            continue
         yield number, start, line, bead

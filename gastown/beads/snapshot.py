@@ -74,6 +74,7 @@ class Snapshot:
         self.town = town
         self.files = files
         self.warnings = warnings
+        self.committed: list[str] = []  # commits a transaction made on top of this
         self.where: dict[str, tuple[str, int]] = {}
         for stem, lf in files.items():
             for i, row in enumerate(lf.rows):
@@ -119,21 +120,31 @@ class Snapshot:
         self.close()
 
 
-def _parse(stem: str, data: bytes) -> list[Row]:
+def parse_file(stem: str, data: bytes, problems: list[LedgerError] | None = None) -> list[Row]:
+    """Index rows of one ledger file's bytes; every line checked (see codec.iter_beads).
+
+    Raises the first LedgerError, or collects them all into `problems`.
+    """
     rel = f"beads/{stem}.jsonl"
     rows: list[Row] = []
     seen: dict[str, int] = {}
-    for number, offset, line, bead in codec.iter_beads(rel, data):
+
+    def fail(number: int, reason: str) -> None:
+        if problems is None:
+            raise LedgerError(rel, number, reason)
+        problems.append(LedgerError(rel, number, reason))
+
+    for number, offset, line, bead in codec.iter_beads(rel, data, problems):
         bid = bead["id"]
         if bid in seen:
-            raise LedgerError(rel, number, f"duplicate id {bid} (first on line {seen[bid]})")
+            fail(number, f"duplicate id {bid} (first on line {seen[bid]})")
+            continue
         seen[bid] = number
         home = schema.file_for(bead)
         if home != stem:
-            raise LedgerError(
-                rel, number,
-                f"{bid} is a {bead.get('issue_type')!r} bead; it belongs in beads/{home}.jsonl",
-            )
+            fail(number, f"{bid} is a {bead.get('issue_type')!r} bead; "
+                         f"it belongs in beads/{home}.jsonl")
+            continue
         rows.append(index.row_for(bead, offset, len(line), number))
     return rows
 
@@ -180,7 +191,7 @@ def _load_once(town: Town, cached: dict[str, index.Entry]
                 if data is None:
                     data = os.pread(fd, key[0], 0)
                 entry = index.Entry(key, index.checksum(data), index.now_ns(),
-                                    _parse(stem, data))
+                                    parse_file(stem, data))
                 changed = True
             fresh[stem] = entry
             files[stem] = LedgerFile(town, stem, entry.rows, fd, data)

@@ -219,6 +219,7 @@ def apply(town: Town, snap: snapshot.Snapshot, change: Change, message: str) -> 
     sha = _commit(town, rels, message)
     (town.state / TXN_FILE).unlink()
     _refresh_index(town, snap, written)
+    snap.committed.append(sha)
     return sha
 
 
@@ -236,8 +237,16 @@ def _refresh_index(town: Town, snap: snapshot.Snapshot,
 
 @contextmanager
 def transaction(town: Town) -> Iterator[snapshot.Snapshot]:
-    """Hold the write lock with a fresh, recovered snapshot to build a Change on."""
+    """Hold the write lock with a fresh, recovered snapshot to build a Change on.
+
+    Once the lock is released, the town reacts to what was committed (see
+    gastown.githooks.reactor: detached by default, so the write returns at once).
+    """
     with write_lock(town):
-        recover(town)
+        recovered = recover(town)
         with snapshot.load(town, warn=False) as snap:
             yield snap
+    if snap.committed or recovered:
+        from gastown.githooks.reactor import kick
+
+        kick(town)

@@ -2,13 +2,40 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+from gastown.githooks import HOOKS
 
 
 def main(argv: Sequence[str]) -> int:
     if not argv:
+        print("usage: python -m gastown.githooks HOOK|react [ARGS]", file=sys.stderr)
         return 2
-    hook = argv[0]
-    if os.environ.get("GT_WRITER") and hook != "pre-commit":
-        return 0  # a gt/bd write runs its own reactions
-    return 0
+    hook, args = argv[0], list(argv[1:])
+    root = Path.cwd()
+    if hook == "react":
+        from gastown.githooks.reactor import react
+        from gastown.town.paths import find_town
+
+        react(find_town(root))
+        return 0
+    if hook not in HOOKS:
+        print(f"gastown: unknown hook {hook!r}", file=sys.stderr)
+        return 2
+    stdin = b"" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer.read()
+    if hook == "pre-commit":
+        from gastown.githooks.validate import check_staged
+
+        code = check_staged(root)
+        if code:
+            return code
+    from gastown.githooks.chain import chain
+
+    code = chain(root, hook, args, stdin)
+    if hook != "pre-commit" and not os.environ.get("GT_WRITER"):
+        from gastown.githooks.reactor import spawn
+
+        spawn(root)
+    return code

@@ -1,4 +1,10 @@
-"""Put the hook shims in a town's `githooks/` and point git at them."""
+"""Put the hook shims in a town's `githooks/` and point git at them.
+
+The shims answer the common case in sh, without starting Python: a commit that
+touches no ledger file costs one `git diff --quiet`. Anything else hands over to
+`python -m gastown.githooks`, which validates (pre-commit) or wakes the reactor in
+the background (post-*), so `git commit` returns at once.
+"""
 from __future__ import annotations
 
 import os
@@ -10,20 +16,34 @@ from gastown.githooks import HOOKS
 
 MARK = "# gastown hook shim"
 
+_FIND_PY = """py=${GT_PYTHON:-}
+[ -n "$py" ] || read -r py < .gastown/python 2>/dev/null || py=python3"""
+
+# Chained hooks: ones git would have run before the town set core.hooksPath, and a
+# pre-commit framework config. If either exists, Python always runs to chain them.
+_NOTHING_CHAINED = """[ ! -f .pre-commit-config.yaml ] && [ ! -x .git/hooks/{hook} ]"""
+
 
 def shim(hook: str) -> str:
-    """A few lines of sh: find the town's Python, hand over to the engine.
-
-    `.gastown/python` (local, never committed) names the interpreter that has gastown;
-    GT_PYTHON overrides it. A hook that git would have run before the town took over
-    `core.hooksPath` (`.git/hooks/<hook>`) is chained by the engine.
-    """
-    return f"""#!/bin/sh
-{MARK} ({hook}); `gt doctor --fix` restores it.
-py=${{GT_PYTHON:-}}
-[ -n "$py" ] || read -r py < .gastown/python 2>/dev/null || py=python3
+    chained = _NOTHING_CHAINED.format(hook=hook)
+    if hook == "pre-commit":
+        body = f"""if git diff --cached --quiet -- beads formulas rigs 2>/dev/null && {chained}; then
+  exit 0
+fi
+{_FIND_PY}
 exec "$py" -m gastown.githooks {hook} "$@"
 """
+    else:
+        body = f"""[ -z "$GT_WRITER" ] || exit 0
+cursor=
+read -r cursor < .gastown/cursor 2>/dev/null
+if [ -n "$cursor" ] && git diff --quiet "$cursor" HEAD -- beads 2>/dev/null && {chained}; then
+  exit 0
+fi
+{_FIND_PY}
+exec "$py" -m gastown.githooks {hook} "$@"
+"""
+    return f"#!/bin/sh\n{MARK} ({hook}); `gt doctor --fix` restores it.\n{body}"
 
 
 def install_shims(root: Path) -> list[str]:
@@ -39,10 +59,14 @@ def install_shims(root: Path) -> list[str]:
             changed.append(f"githooks/{hook}")
         path.chmod(0o755)
     git.git(root, "config", "core.hooksPath", "githooks")
+    write_python_pointer(root)
+    return changed
+
+
+def write_python_pointer(root: Path) -> None:
     state = root / ".gastown"
     state.mkdir(exist_ok=True)
     (state / "python").write_text(sys.executable + "\n")
-    return changed
 
 
 def check_shims(root: Path) -> list[str]:
@@ -59,4 +83,12 @@ def check_shims(root: Path) -> list[str]:
     hooks_path = git.git(root, "config", "core.hooksPath", check=False).stdout.decode().strip()
     if hooks_path != "githooks":
         problems.append(f"core.hooksPath is {hooks_path or 'unset'}, not githooks")
+    pointer = root / ".gastown" / "python"
+    try:
+        python = pointer.read_text().strip()
+    except OSError:
+        problems.append(".gastown/python is missing (the hooks fall back to python3)")
+    else:
+        if not os.access(python, os.X_OK):
+            problems.append(f".gastown/python names {python}, which is not executable")
     return problems

@@ -20,9 +20,8 @@ rigs/*/*
 """
 
 GITATTRIBUTES = """\
-# Ledger files merge bead by bead (see `bd merge`); the feed is append-only.
+# Ledger files merge bead by bead (see `bd merge`).
 beads/*.jsonl merge=beads
-beads/events.jsonl merge=union
 """
 
 TASKS_PY = """\
@@ -114,10 +113,12 @@ def install(directory: str | os.PathLike[str], *, name: str | None = None,
     commit = None
     if changed:
         git.git(root, "add", "--", *changed)
-        has_head = git.git(root, "rev-parse", "-q", "--verify", "HEAD", check=False)
         message = "gt install: town " + (name or root.name) if not existed else "gt install: top up town"
         git.git(root, "commit", "-q", "--no-verify", "-m", message, "--", *changed,
                 env={**os.environ, "GT_WRITER": "1"})
         commit = git.out(root, "rev-parse", "HEAD")
-        del has_head
+    from gastown.githooks.reactor import read_cursor, write_cursor
+
+    if read_cursor(Town(root)) is None:
+        write_cursor(Town(root), git.out(root, "rev-parse", "HEAD"))
     return InstallResult(Town(root), not existed, changed, commit)

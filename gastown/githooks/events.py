@@ -1,0 +1,208 @@
+"""Turn ledger history into typed events: what changed, in which commit, by whom.
+
+Diffs are taken per first-parent commit (a merge counts once, as what it brought
+in), and line by line: ledger lines are one bead each, so only lines that differ
+are decoded. When the cursor is not an ancestor of HEAD (a rebase, a branch
+switch) the net difference between the two trees is one change set.
+"""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from gastown import git
+from gastown.beads import codec
+
+Bead = dict[str, Any]
+LEDGER = "beads"
+IGNORED_FIELDS = ("updated_at",)
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    ts: str
+    actor: str
+    changes: tuple[tuple[str, str, str], ...]  # (path, old blob, new blob)
+
+
+def _actor(author: str, body: str) -> str:
+    for line in reversed(body.splitlines()):
+        if line.startswith("Actor: "):
+            return line[len("Actor: "):].strip()
+    return author
+
+
+def _iso(epoch: str) -> str:
+    return datetime.fromtimestamp(int(epoch), timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _raw_changes(lines: list[str]) -> list[tuple[str, str, str]]:
+    out = []
+    for line in lines:
+        if not line.startswith(":"):
+            continue
+        meta, _, path = line.partition("\t")
+        parts = meta.split()
+        if path.startswith(f"{LEDGER}/") and path.endswith(".jsonl"):
+            out.append((path, parts[2], parts[3]))
+    return out
+
+
+def commits_between(root: Path, cursor: str | None, head: str) -> list[Commit]:
+    """The commits from cursor (exclusive) to head that changed the ledger, oldest first."""
+    if cursor and _is_ancestor(root, cursor, head):
+        text = git.out(root, "log", "--first-parent", "--diff-merges=first-parent", "--reverse",
+                       "--no-abbrev", "--raw", "--format=%x1e%H%x00%ct%x00%an%x00%B%x00",
+                       f"{cursor}..{head}", "--", LEDGER)
+        commits = []
+        for record in text.split("\x1e")[1:]:
+            sha, ts, author, body, rest = record.split("\x00", 4)
+            changes = _raw_changes(rest.splitlines())
+            if changes:
+                commits.append(Commit(sha, _iso(ts), _actor(author, body), tuple(changes)))
+        return commits
+    # Not a fast-forward from the cursor: one net change set, attributed to HEAD.
+    base = cursor if cursor and _exists(root, cursor) else None
+    if base is None:
+        return []
+    raw = git.out(root, "diff-tree", "-r", "--no-abbrev", base, head, "--", LEDGER)
+    meta = git.out(root, "log", "-1", "--format=%ct%x00%an%x00%B", head).split("\x00", 2)
+    changes = _raw_changes(raw.splitlines())
+    return [Commit(head, _iso(meta[0]), _actor(meta[1], meta[2]), tuple(changes))] if changes else []
+
+
+def _is_ancestor(root: Path, a: str, b: str) -> bool:
+    return git.git(root, "merge-base", "--is-ancestor", a, b, check=False).returncode == 0
+
+
+def _exists(root: Path, rev: str) -> bool:
+    return git.git(root, "cat-file", "-e", f"{rev}^{{commit}}", check=False).returncode == 0
+
+
+def read_blobs(root: Path, shas: list[str]) -> dict[str, bytes]:
+    """Blob contents by sha, in one `git cat-file --batch` (the null sha reads empty)."""
+    wanted = sorted({s for s in shas if set(s) != {"0"}})
+    out: dict[str, bytes] = {s: b"" for s in shas if set(s) == {"0"}}
+    if not wanted:
+        return out
+    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=root, env=git.no_git_env(),
+                          input="".join(f"{s}\n" for s in wanted).encode(),
+                          capture_output=True, check=True)
+    data, pos = proc.stdout, 0
+    for sha in wanted:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split()
+        if header[1] == b"missing":
+            out[sha] = b""
+            pos = end + 1
+            continue
+        size = int(header[2])
+        out[sha] = data[end + 1:end + 1 + size]
+        pos = end + 1 + size + 1
+    return out
+
+
+def bead_changes(old: bytes, new: bytes, path: str) -> Iterator[tuple[Bead | None, Bead | None]]:
+    """(before, after) for every bead whose line differs; None for created/deleted."""
+    old_lines = set(codec.split_lines(old))
+    new_lines = set(codec.split_lines(new))
+    before = {b["id"]: b for b in _decode(old_lines - new_lines, path)}
+    after = {b["id"]: b for b in _decode(new_lines - old_lines, path)}
+    for bid in sorted(before.keys() | after.keys()):
+        yield before.get(bid), after.get(bid)
+
+
+def _decode(lines: set[bytes], path: str) -> Iterator[Bead]:
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            bead = codec.loads(line)
+        except ValueError:
+            continue  # pre-commit refuses bad lines; history made without it is skipped
+        if isinstance(bead, dict) and isinstance(bead.get("id"), str):
+            yield bead
+
+
+def _event(commit: Commit, kind: str, bead: Bead, **extra: Any) -> dict[str, Any]:
+    detail = "\0".join(f"{k}={extra[k]}" for k in sorted(extra))
+    key = f"{commit.sha}\0{bead['id']}\0{kind}\0{detail}"
+    event = {"id": hashlib.sha1(key.encode()).hexdigest()[:16], "ts": commit.ts, "type": kind,
+             "actor": commit.actor, "bead": bead["id"], "commit": commit.sha,
+             "issue_type": bead.get("issue_type", "task"), "title": bead.get("title", "")}
+    event.update(extra)
+    return event
+
+
+def events_for(commit: Commit, before: Bead | None, after: Bead | None) -> list[dict[str, Any]]:
+    """The typed events one bead's change makes."""
+    if after is None:
+        assert before is not None
+        return [_event(commit, "deleted", before)]
+    kind = after.get("issue_type", "task")
+    if before is None:
+        out = [_event(commit, "created", after, status=after.get("status", "open"))]
+        if kind == "message":
+            out.append(_event(commit, "mail_delivered", after, to=after.get("to")))
+        elif kind == "merge-request":
+            out.append(_event(commit, "mq_queued", after, target=after.get("target")))
+        if after.get("hook"):
+            out.append(_event(commit, "hooked", after, to=after["hook"]))
+        if after.get("status") == "closed":
+            out.append(_event(commit, "closed", after, to="closed"))
+        return out
+    fields = sorted(k for k in before.keys() | after.keys()
+                    if k not in IGNORED_FIELDS and before.get(k) != after.get(k))
+    if not fields:
+        return []
+    out = [_event(commit, "updated", after, fields=fields)]
+    old_status, new_status = before.get("status", "open"), after.get("status", "open")
+    if old_status != new_status:
+        out.append(_event(commit, "status_changed", after, **{"from": old_status, "to": new_status}))
+        if new_status == "closed":
+            out.append(_event(commit, "closed", after, to="closed",
+                              reason=after.get("close_reason")))
+            if kind == "step":
+                out.append(_event(commit, "step_closed", after, to="closed"))
+        if new_status == "hooked":
+            out.append(_event(commit, "hooked", after, to=after.get("assignee")))
+    if before.get("assignee") != after.get("assignee"):
+        out.append(_event(commit, "assigned", after, **{"from": before.get("assignee"),
+                                                       "to": after.get("assignee")}))
+    if before.get("hook") != after.get("hook") and after.get("hook"):
+        out.append(_event(commit, "hooked", after, to=after.get("hook")))
+    if len(after.get("comments") or ()) > len(before.get("comments") or ()):
+        out.append(_event(commit, "commented", after, to=(after["comments"][-1] or {}).get("author")))
+    return out
+
+
+def commit_events(root: Path, commit: Commit) -> list[dict[str, Any]]:
+    """Every event of one commit, with convoy membership resolved for closes."""
+    blobs = read_blobs(root, [s for _, old, new in commit.changes for s in (old, new)])
+    events: list[dict[str, Any]] = []
+    for path, old, new in commit.changes:
+        for before, after in bead_changes(blobs[old], blobs[new], path):
+            events.extend(events_for(commit, before, after))
+    closed = {e["bead"] for e in events if e["type"] == "closed"}
+    if closed:
+        events.extend(_convoy_events(root, commit, closed))
+    return events
+
+
+def _convoy_events(root: Path, commit: Commit, closed: set[str]) -> list[dict[str, Any]]:
+    proc = git.git(root, "show", f"{commit.sha}:{LEDGER}/convoys.jsonl", check=False)
+    out = []
+    for line in codec.split_lines(proc.stdout if proc.returncode == 0 else b""):
+        try:
+            convoy = codec.loads(line)
+        except ValueError:
+            continue
+        for member in sorted(closed & set(convoy.get("tracks") or ())):
+            out.append(_event(commit, "convoy_member_closed", convoy, member=member))
+    return out
