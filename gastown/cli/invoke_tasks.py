@@ -42,7 +42,10 @@ class SpecTask(Task):  # type: ignore[misc]
             for a in command.args:
                 if a.kind in ("pos*", "pos+") and isinstance(values.get(a.name), str):
                     values[a.name] = [values[a.name]]
-            return command.resolve()(**values)
+            code = command.resolve()(**values)
+            if code:
+                raise SystemExit(code)  # invoke ignores return values
+            return 0
 
         body.__doc__ = command.help
         super().__init__(body, name=command.name.rpartition(".")[2].replace("_", "-"))

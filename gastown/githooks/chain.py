@@ -18,6 +18,18 @@ def _git_hooks_dir(root: Path) -> Path:
     return (root / common).resolve() / "hooks"
 
 
+def _framework_hook_types(config: Path) -> list[str]:
+    """The hook types `pre-commit install` would set up for this config."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(config.read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return ["pre-commit"]  # let pre-commit itself report a broken config
+    types = data.get("default_install_hook_types") if isinstance(data, dict) else None
+    return list(types) if isinstance(types, list) else ["pre-commit"]
+
+
 def chain(root: Path, hook: str, args: Sequence[str], stdin: bytes) -> int:
     """Run `.git/hooks/<hook>` and a pre-commit framework config, if present.
 
@@ -29,7 +41,7 @@ def chain(root: Path, hook: str, args: Sequence[str], stdin: bytes) -> int:
         if code:
             return code
     config = root / ".pre-commit-config.yaml"
-    if config.is_file():
+    if config.is_file() and hook in _framework_hook_types(config):
         exe = shutil.which("pre-commit")
         if exe is None:
             print("gastown: .pre-commit-config.yaml is here but `pre-commit` is not "

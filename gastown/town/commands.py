@@ -27,6 +27,58 @@ def install(*, directory: str, name: str | None, prefix: str, json: bool) -> int
     return 0
 
 
+def _json(value: object) -> None:
+    import orjson
+
+    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def doctor(*, fix: bool, json: bool) -> int:
+    from dataclasses import asdict
+
+    from gastown.town.doctor import run
+    from gastown.town.paths import find_town
+
+    checks = run(find_town(), fix=fix)
+    if json:
+        _json([asdict(c) for c in checks])
+    else:
+        for c in checks:
+            mark = "ok " if c.ok else ("fixed" if c.fixed else "FAIL")
+            print(f"[{mark:^5}] {c.name}: {c.detail}")
+    return 0 if all(c.ok or c.fixed for c in checks) else 1
+
+
+def feed(*, follow: bool, limit: str, event_type: str | None, json: bool,
+         seconds: str | None) -> int:
+    from gastown.town import feed as town_feed
+    from gastown.town.paths import find_town
+
+    town = find_town()
+    try:
+        count = int(limit)
+    except ValueError:
+        from gastown.errors import UsageError
+
+        raise UsageError(f"--limit wants a whole number, got {limit!r}") from None
+    events = [e for e in town_feed.read(town) if not event_type or e["type"] == event_type]
+    shown = events if count <= 0 else events[-count:]
+    for event in shown:
+        print(orjson_line(event) if json else town_feed.describe(event), flush=True)
+    if follow:
+        stop = float(seconds) if seconds else None
+        for event in town_feed.follow(town, stop=stop):
+            if not event_type or event["type"] == event_type:
+                print(orjson_line(event) if json else town_feed.describe(event), flush=True)
+    return 0
+
+
+def orjson_line(value: object) -> str:
+    import orjson
+
+    return orjson.dumps(value).decode()
+
+
 COMMANDS: tuple[Command, ...] = (
     Command("install", "Create a town (a git repository for the ledger) in DIRECTORY",
             H + "install", (
@@ -35,4 +87,14 @@ COMMANDS: tuple[Command, ...] = (
                 Arg("name", ("--name",), "the town's name (default: the folder name)"),
                 Arg("prefix", ("--prefix",), "id prefix for new beads", "str", "gt"),
                 JSON)),
+    Command("doctor", "Check the town: hooks, merge driver, ledger, reactor cursor",
+            H + "doctor", (
+                Arg("fix", ("--fix",), "mend what can be mended", "flag", False), JSON)),
+    Command("feed", "The town's events (newest last); --follow to keep watching",
+            H + "feed", (
+                Arg("follow", ("-f", "--follow"), "keep printing new events", "flag", False),
+                Arg("limit", ("-n", "--limit"), "show the last N (0: all)", "str", "50"),
+                Arg("event_type", ("--type",), "only events of this type"),
+                Arg("seconds", ("--seconds",), "with --follow: stop after this long"),
+                Arg("json", ("--json",), "one JSON object per line", "flag", False))),
 )

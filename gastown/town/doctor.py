@@ -1,0 +1,106 @@
+"""`gt doctor`: is this town whole? `--fix` mends what can be mended without loss."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gastown import git
+from gastown.errors import GastownError
+from gastown.town.paths import Town
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fixed: bool = False
+
+
+def _merge_driver(town: Town) -> list[str]:
+    problems = []
+    driver = git.git(town.root, "config", "merge.beads.driver", check=False).stdout.decode().strip()
+    if not driver.startswith("bd merge"):
+        problems.append(f"merge.beads.driver is {driver or 'unset'}, not `bd merge %A %O %A %B`")
+    try:
+        attributes = (town.root / ".gitattributes").read_text()
+    except FileNotFoundError:
+        attributes = ""
+    if "beads/*.jsonl merge=beads" not in attributes:
+        problems.append(".gitattributes does not route beads/*.jsonl to the beads merge driver")
+    return problems
+
+
+def _ledger(town: Town) -> tuple[list[str], list[str]]:
+    from gastown.beads import snapshot
+
+    try:
+        with snapshot.load(town, warn=False) as snap:
+            return [], snap.warnings
+    except GastownError as e:
+        return [str(e)], []
+
+
+def _cursor(town: Town) -> list[str]:
+    from gastown.githooks.reactor import read_cursor
+
+    cursor = read_cursor(town)
+    if cursor is None:
+        return ["the reactor cursor (.gastown/cursor) is missing"]
+    if git.git(town.root, "cat-file", "-e", f"{cursor}^{{commit}}", check=False).returncode:
+        return [f"the reactor cursor names {cursor[:12]}, which is not a commit here"]
+    return []
+
+
+def _journal(town: Town) -> list[str]:
+    from gastown.beads.store import TXN_FILE
+
+    if (town.state / TXN_FILE).exists():
+        return ["an interrupted write left .gastown/txn.json (the next write finishes it)"]
+    return []
+
+
+def run(town: Town, *, fix: bool = False) -> list[Check]:
+    from gastown.githooks.install import check_shims, install_shims
+
+    checks = []
+
+    def record(name: str, problems: list[str], mend: object = None) -> None:
+        fixed = False
+        if problems and fix and mend is not None:
+            mend()  # type: ignore[operator]
+            fixed = True
+        checks.append(Check(name, not problems, "; ".join(problems) or "ok", fixed))
+
+    def mend_hooks() -> None:
+        install_shims(town.root)
+
+    def mend_merge() -> None:
+        from gastown.town.install import GITATTRIBUTES, _configure_git
+
+        _configure_git(town.root)
+        path = town.root / ".gitattributes"
+        text = path.read_text() if path.exists() else ""
+        if "beads/*.jsonl merge=beads" not in text:
+            path.write_text(text + ("" if text.endswith("\n") or not text else "\n") + GITATTRIBUTES)
+
+    def mend_cursor() -> None:
+        from gastown.githooks.reactor import head, write_cursor
+
+        tip = head(town)
+        if tip:
+            write_cursor(town, tip)
+
+    def mend_journal() -> None:
+        from gastown.beads.store import recover, write_lock
+
+        with write_lock(town):
+            recover(town)
+
+    record("hooks", check_shims(town.root), mend_hooks)
+    record("merge driver", _merge_driver(town), mend_merge)
+    errors, warnings = _ledger(town)
+    record("ledger", errors)
+    checks.append(Check("ledger links", not warnings, "; ".join(warnings[:10]) or "ok"))
+    record("reactor cursor", _cursor(town), mend_cursor)
+    record("write journal", _journal(town), mend_journal)
+    return checks
