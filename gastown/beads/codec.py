@@ -69,6 +69,8 @@ def iter_beads(path: str, data: bytes, problems: list[LedgerError] | None = None
         else:
             try:
                 bead = loads(line)
+            except json.JSONDecodeError as e:
+                reason = f"bad JSON at column {e.colno}: {e.msg}"
             except (ValueError, UnicodeDecodeError) as e:
                 reason = f"bad JSON: {e}"
             else:

@@ -272,6 +272,28 @@ def export(*, output: str | None) -> int:
     return 0
 
 
+def merge(*, out: str, base: str, left: str, right: str) -> int:
+    from gastown.beads.merge import merge_files
+
+    return merge_files(out, base, left, right)
+
+
+def validate(*, files: list[str], json: bool) -> int:
+    """Ledger files named (or the town's, if none), checked line by line."""
+    from gastown.githooks.validate import files_problems
+
+    if files:
+        problems = files_problems([Path(f) for f in files])
+    else:
+        town = find_town()
+        problems = files_problems(sorted(town.beads.glob("*.jsonl")))
+    if json:
+        _json(problems)
+    for problem in [] if json else problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
 _STATUS = Arg("status", ("-s", "--status"), "only this status")
 _ASSIGNEE = Arg("assignee", ("-a", "--assignee"), "only this assignee")
 _TYPE = Arg("issue_type", ("-t", "--type"), "only this type")
@@ -342,4 +364,13 @@ COMMANDS: tuple[Command, ...] = (
         Arg("input", ("-i", "--input"), "the file"), JSON)),
     Command("export", "Export every bead as one issues.jsonl", H + "export", (
         Arg("output", ("-o", "--output"), "the file (default: stdout)"),)),
+    Command("merge", "Git merge driver for ledger files (git runs `bd merge %A %O %A %B`)",
+            H + "merge", (
+        Arg("out", (), "where the result goes (git's %A)", "pos"),
+        Arg("base", (), "the common ancestor (%O; may be empty)", "pos"),
+        Arg("left", (), "ours (%A)", "pos"),
+        Arg("right", (), "theirs (%B)", "pos"))),
+    Command("validate", "Check ledger files line by line (file:line: reason; exit 1)",
+            H + "validate", (Arg("files", (), "JSONL files (default: the town's)", "pos*"),
+                             JSON)),
 )

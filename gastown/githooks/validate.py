@@ -87,6 +87,8 @@ def ledger_problems(staged: dict[str, bytes], committed: dict[str, bytes]) -> li
     if problems:
         return out
     new_dangling, new_cycles, where = _links(rows)
+    if not new_dangling and not new_cycles:
+        return out
     old_dangling, old_cycles, _ = _links(_rows(committed, []))
     for (bead, target), (rel, line) in sorted(new_dangling.items()):
         if (bead, target) not in old_dangling:
@@ -140,3 +142,35 @@ def check_staged(root: Path) -> int:
               "your files are as you left them: fix them and commit again", file=sys.stderr)
         return 1
     return 0
+
+
+def files_problems(paths: list[Path]) -> list[Problem]:
+    """Check ledger files as they are on disk (for `bd validate` and pre-commit users).
+
+    Each file is checked alone and, when several are given, for ids repeated across
+    them. A file named like a ledger file (`work.jsonl`, ...) must hold only its kinds.
+    """
+    from gastown.beads import codec
+
+    out: list[Problem] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        shown = str(path)
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            out.append(f"{shown}: cannot read: {e.strerror}")
+            continue
+        problems: list[LedgerError] = []
+        stem = path.name.removesuffix(".jsonl")
+        if stem in schema.LEDGER_FILES:
+            ids = [(r[ID], r[LINE]) for r in parse_file(stem, data, problems)]
+        else:
+            ids = [(b["id"], n) for n, _, _, b in codec.iter_beads(shown, data, problems)]
+        out.extend(f"{shown}:{p.line}: {p.reason}" if p.line else f"{shown}: {p.reason}"
+                   for p in problems)
+        for bid, line in ids:
+            if bid in seen:
+                out.append(f"{shown}:{line}: duplicate id {bid} (also in {seen[bid]})")
+            seen.setdefault(bid, shown)
+    return out
