@@ -9,7 +9,6 @@ import contextlib
 import os
 import sys
 import time
-import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,6 +52,8 @@ def crash_dir() -> Path:
 
 
 def _write_crash_log(prog: str) -> Path:
+    import traceback
+
     directory = crash_dir()
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"crash-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.log"

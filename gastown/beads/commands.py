@@ -5,9 +5,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from gastown.beads import ops, queries, snapshot
+from gastown.beads import args, queries, snapshot
+from gastown.cli.output import print_json
 from gastown.cli.spec import JSON, Arg, Command, split_list
 from gastown.errors import UsageError
 from gastown.town.paths import find_town
@@ -16,12 +15,15 @@ Bead = dict[str, Any]
 H = "gastown.beads.commands:"
 
 
+def _ops():  # type: ignore[no-untyped-def]
+    """The writers, imported only by verbs that write (reads stay light)."""
+    from gastown.beads import ops
+
+    return ops
+
+
 def _out(text: str) -> None:
     sys.stdout.write(text + "\n")
-
-
-def _json(value: Any) -> None:
-    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
 def line(bead: Bead) -> str:
@@ -32,7 +34,7 @@ def line(bead: Bead) -> str:
 
 def _print_beads(beads: list[Bead], as_json: bool, empty: str) -> int:
     if as_json:
-        _json(beads)
+        print_json(beads)
     elif not beads:
         _out(empty)
     else:
@@ -67,11 +69,11 @@ def _int(value: Any, flag: str) -> int:
 def create(*, title: str, issue_type: str, priority: str, description: str | None,
            assignee: str | None, labels: list[str], parent: str | None, deps: list[str],
            bead_id: str | None, silent: bool, json: bool) -> int:
-    bead = ops.create(find_town(), title=title, issue_type=issue_type, priority=priority,
+    bead = _ops().create(find_town(), title=title, issue_type=issue_type, priority=priority,
                       description=description, assignee=assignee, labels=split_list(labels),
                       parent=parent, deps=split_list(deps), bead_id=bead_id)
     if json:
-        _json(bead)
+        print_json(bead)
     elif silent:
         _out(bead["id"])
     else:
@@ -83,7 +85,7 @@ def show(*, ids: list[str], json: bool) -> int:
     with snapshot.load(find_town()) as snap:
         beads = queries.show(snap, ids)
     if json:
-        _json(beads[0] if len(beads) == 1 else beads)
+        print_json(beads[0] if len(beads) == 1 else beads)
     else:
         _out("\n\n".join(_detail(b) for b in beads))
     return 0
@@ -92,11 +94,11 @@ def show(*, ids: list[str], json: bool) -> int:
 def list_(*, status: str | None, assignee: str | None, issue_type: str | None,
           priority: str | None, labels: list[str], limit: str, json: bool) -> int:
     if status:
-        ops.check_status(status)
+        args.check_status(status)
     with snapshot.load(find_town()) as snap:
         beads = queries.list_beads(
             snap, status=status, assignee=assignee, issue_type=issue_type,
-            priority=None if priority is None else ops.check_priority(priority),
+            priority=None if priority is None else args.check_priority(priority),
             labels=split_list(labels), limit=_int(limit, "--limit"))
     return _print_beads(beads, json, "no beads match")
 
@@ -106,7 +108,7 @@ def ready(*, limit: str, assignee: str | None, issue_type: str | None, priority:
     with snapshot.load(find_town()) as snap:
         beads = queries.ready(
             snap, limit=_int(limit, "--limit"), assignee=assignee, issue_type=issue_type,
-            priority=None if priority is None else ops.check_priority(priority))
+            priority=None if priority is None else args.check_priority(priority))
     return _print_beads(beads, json, "no ready work")
 
 
@@ -114,7 +116,7 @@ def blocked(*, json: bool) -> int:
     with snapshot.load(find_town()) as snap:
         beads = queries.blocked(snap)
     if json:
-        _json(beads)
+        print_json(beads)
     elif not beads:
         _out("nothing is blocked")
     else:
@@ -125,7 +127,7 @@ def blocked(*, json: bool) -> int:
 
 def _print_changed(beads: list[Bead], json: bool, verb: str) -> int:
     if json:
-        _json(beads[0] if len(beads) == 1 else beads)
+        print_json(beads[0] if len(beads) == 1 else beads)
     else:
         for b in beads:
             _out(f"{verb} {b['id']}: {b['title']} [{b.get('status', 'open')}]")
@@ -136,7 +138,7 @@ def update(*, ids: list[str], status: str | None, title: str | None, priority: s
            assignee: str | None, description: str | None, notes: str | None,
            append_notes: str | None, add_label: list[str], remove_label: list[str],
            claim: bool, json: bool) -> int:
-    beads = ops.update(find_town(), ids, status=status, title=title, priority=priority,
+    beads = _ops().update(find_town(), ids, status=status, title=title, priority=priority,
                        assignee=assignee, description=description, notes=notes,
                        append_notes=append_notes, add_labels=split_list(add_label),
                        remove_labels=split_list(remove_label), claim=claim)
@@ -144,26 +146,26 @@ def update(*, ids: list[str], status: str | None, title: str | None, priority: s
 
 
 def close(*, ids: list[str], reason: str | None, json: bool) -> int:
-    return _print_changed(ops.close(find_town(), ids, reason=reason), json, "Closed")
+    return _print_changed(_ops().close(find_town(), ids, reason=reason), json, "Closed")
 
 
 def reopen(*, ids: list[str], json: bool) -> int:
-    return _print_changed(ops.reopen(find_town(), ids), json, "Reopened")
+    return _print_changed(_ops().reopen(find_town(), ids), json, "Reopened")
 
 
 def dep_add(*, bead: str, depends_on: str, dep_type: str, json: bool) -> int:
-    result = ops.dep_add(find_town(), bead, depends_on, kind=dep_type)
+    result = _ops().dep_add(find_town(), bead, depends_on, kind=dep_type)
     if json:
-        _json(result)
+        print_json(result)
     else:
         _out(f"{bead} now depends on {depends_on} ({dep_type})")
     return 0
 
 
 def dep_remove(*, bead: str, depends_on: str, json: bool) -> int:
-    result = ops.dep_remove(find_town(), bead, depends_on)
+    result = _ops().dep_remove(find_town(), bead, depends_on)
     if json:
-        _json(result)
+        print_json(result)
     else:
         _out(f"{bead} no longer depends on {depends_on}")
     return 0
@@ -183,7 +185,7 @@ def dep_tree(*, bead: str, json: bool) -> int:
     with snapshot.load(find_town()) as snap:
         tree = queries.dep_tree(snap, bead)
     if json:
-        _json(tree)
+        print_json(tree)
     else:
         _out("\n".join(_tree_lines(tree)))
     return 0
@@ -193,7 +195,7 @@ def dep_cycles(*, json: bool) -> int:
     with snapshot.load(find_town(), warn=False) as snap:
         found = queries.cycles(snap)
     if json:
-        _json(found)
+        print_json(found)
     elif not found:
         _out("no dependency cycles")
     else:
@@ -210,18 +212,18 @@ def _ids_then_label(args: list[str]) -> tuple[list[str], list[str]]:
 
 def label_add(*, args: list[str], json: bool) -> int:
     ids, labels = _ids_then_label(args)
-    return _print_changed(ops.label(find_town(), ids, labels), json, "Labelled")
+    return _print_changed(_ops().label(find_town(), ids, labels), json, "Labelled")
 
 
 def label_remove(*, args: list[str], json: bool) -> int:
     ids, labels = _ids_then_label(args)
-    return _print_changed(ops.label(find_town(), ids, labels, remove=True), json, "Unlabelled")
+    return _print_changed(_ops().label(find_town(), ids, labels, remove=True), json, "Unlabelled")
 
 
 def comments_add(*, bead: str, text: str, json: bool) -> int:
-    result = ops.comment(find_town(), bead, text)
+    result = _ops().comment(find_town(), bead, text)
     if json:
-        _json(result)
+        print_json(result)
     else:
         _out(f"Commented on {bead}")
     return 0
@@ -237,7 +239,7 @@ def stats(*, json: bool) -> int:
     with snapshot.load(find_town()) as snap:
         result = queries.stats(snap)
     if json:
-        _json(result)
+        print_json(result)
         return 0
     _out(f"beads: {result['total']} ({result['work']} work)")
     _out(f"ready: {result['ready']}   blocked: {result['blocked']}")
@@ -250,9 +252,9 @@ def stats(*, json: bool) -> int:
 def import_(*, input: str | None, json: bool) -> int:
     if not input:
         raise UsageError("import needs -i FILE (a beads issues.jsonl)")
-    counts = ops.import_beads(find_town(), Path(input))
+    counts = _ops().import_beads(find_town(), Path(input))
     if json:
-        _json(counts)
+        print_json(counts)
     else:
         _out(f"imported {input}: {counts['created']} created, {counts['updated']} updated, "
              f"{counts['unchanged']} unchanged")
@@ -260,7 +262,7 @@ def import_(*, input: str | None, json: bool) -> int:
 
 
 def export(*, output: str | None) -> int:
-    data = ops.export_lines(find_town())
+    data = _ops().export_lines(find_town())
     if output in (None, "-"):
         sys.stdout.buffer.write(data)
     else:
@@ -288,7 +290,7 @@ def validate(*, files: list[str], json: bool) -> int:
         town = find_town()
         problems = files_problems(sorted(town.beads.glob("*.jsonl")))
     if json:
-        _json(problems)
+        print_json(problems)
     for problem in [] if json else problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

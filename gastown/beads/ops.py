@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gastown.beads import codec, graph, ids, schema, store
+from gastown.beads.args import check_priority, check_status, parse_deps
 from gastown.beads.actor import actor as current_actor
 from gastown.beads.actor import now
 from gastown.beads.snapshot import Snapshot
@@ -32,40 +33,6 @@ def _need(snap: Snapshot, bead_id: str) -> Bead:
     if bead is None:
         raise NotFound(f"no bead {bead_id!r} in {snap.town.root}")
     return bead
-
-
-def check_priority(value: Any) -> int:
-    """0-4, also written P0-P4 as beads allows."""
-    text = str(value).strip()
-    if text[:1] in ("p", "P"):
-        text = text[1:]
-    if isinstance(value, bool) or not text.isdigit() or int(text) not in schema.PRIORITIES:
-        raise UsageError(f"priority must be 0-4, got {value!r}")
-    return int(text)
-
-
-def check_status(value: str) -> str:
-    if value not in schema.STATUSES:
-        raise UsageError(f"unknown status {value!r}; one of: {', '.join(schema.STATUSES)}")
-    return value
-
-
-def parse_deps(spec: str | Sequence[str] | None) -> list[tuple[str, str]]:
-    """`blocks:gt-1,related:gt-2` (a bare id means blocks) -> [(type, id), ...]."""
-    if not spec:
-        return []
-    items = spec.split(",") if isinstance(spec, str) else [p for s in spec for p in s.split(",")]
-    out = []
-    for item in (i.strip() for i in items):
-        if not item:
-            continue
-        kind, sep, target = item.rpartition(":")
-        if not sep:
-            kind, target = "blocks", item
-        if not kind or not target:
-            raise UsageError(f"bad dependency {item!r}; want TYPE:ID (e.g. blocks:gt-1)")
-        out.append((kind, target))
-    return out
 
 
 def _dep(bead_id: str, target: str, kind: str, who: str) -> dict[str, Any]:
@@ -339,7 +306,7 @@ def import_beads(town: Town, path: Path, *, actor: str | None = None) -> dict[st
             old = snap.get(bead["id"])
             if old is None:
                 counts["created"] += 1
-            elif old == bead:
+            elif codec.dumps(old) == codec.dumps(bead):  # `==` has True == 1 == 1.0
                 counts["unchanged"] += 1
                 continue
             else:

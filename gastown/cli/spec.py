@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 # Argument kinds: str, int, flag (bool), list (repeatable, values may be comma-joined),
 # pos (one positional), pos? (optional positional), pos* / pos+ (several positionals).
 KINDS = ("str", "int", "flag", "list", "pos", "pos?", "pos*", "pos+")
 
 
-@dataclass(frozen=True)
-class Arg:
+class Arg(NamedTuple):
     name: str
     flags: tuple[str, ...] = ()
     help: str = ""
@@ -42,12 +40,11 @@ class Arg:
 JSON = Arg("json", ("--json",), "print JSON", "flag", False)
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     name: str  # "create", "dep.add"
     help: str
     handler: str  # "module:function", imported only when the command runs
-    args: tuple[Arg, ...] = field(default_factory=tuple)
+    args: tuple[Arg, ...] = ()
 
     def resolve(self) -> Callable[..., int]:
         module, _, func = self.handler.partition(":")

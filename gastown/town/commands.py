@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 
+from gastown.cli.output import json_line, print_json
 from gastown.cli.spec import JSON, Arg, Command
 
 H = "gastown.town.commands:"
@@ -13,11 +14,8 @@ def install(*, directory: str, name: str | None, prefix: str, json: bool) -> int
 
     result = do_install(directory, name=name, prefix=prefix)
     if json:
-        import orjson
-
-        sys.stdout.buffer.write(orjson.dumps({
-            "town": str(result.town.root), "created": result.created,
-            "changed": result.changed, "commit": result.commit}) + b"\n")
+        print_json({"town": str(result.town.root), "created": result.created,
+                    "changed": result.changed, "commit": result.commit})
     elif result.created:
         print(f"Created town at {result.town.root}")
     elif result.changed:
@@ -25,12 +23,6 @@ def install(*, directory: str, name: str | None, prefix: str, json: bool) -> int
     else:
         print(f"{result.town.root} is already a complete town")
     return 0
-
-
-def _json(value: object) -> None:
-    import orjson
-
-    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
 def doctor(*, fix: bool, json: bool) -> int:
@@ -41,7 +33,7 @@ def doctor(*, fix: bool, json: bool) -> int:
 
     checks = run(find_town(), fix=fix)
     if json:
-        _json([asdict(c) for c in checks])
+        print_json([asdict(c) for c in checks])
     else:
         for c in checks:
             mark = "ok " if c.ok else ("fixed" if c.fixed else "FAIL")
@@ -64,19 +56,13 @@ def feed(*, follow: bool, limit: str, event_type: str | None, json: bool,
     events = [e for e in town_feed.read(town) if not event_type or e["type"] == event_type]
     shown = events if count <= 0 else events[-count:]
     for event in shown:
-        print(orjson_line(event) if json else town_feed.describe(event), flush=True)
+        print(json_line(event) if json else town_feed.describe(event), flush=True)
     if follow:
         stop = float(seconds) if seconds else None
         for event in town_feed.follow(town, stop=stop):
             if not event_type or event["type"] == event_type:
-                print(orjson_line(event) if json else town_feed.describe(event), flush=True)
+                print(json_line(event) if json else town_feed.describe(event), flush=True)
     return 0
-
-
-def orjson_line(value: object) -> str:
-    import orjson
-
-    return orjson.dumps(value).decode()
 
 
 COMMANDS: tuple[Command, ...] = (
