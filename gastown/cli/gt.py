@@ -96,14 +96,6 @@ def rewrite(argv: list[str], ns: Collection) -> list[str]:
 
 
 class GtProgram(Program):  # type: ignore[misc]
-    # invoke's options for running shell commands (--pty, --echo, --hide, ...) mean
-    # nothing to gt's tasks; keep the ones about listing, help and completion.
-    KEEP_CORE = {"help", "list", "list-depth", "list-format", "version", "debug",
-                 "complete", "print-completion-script", "write-pyc"}
-
-    def core_args(self) -> list:  # type: ignore[type-arg]
-        return [a for a in super().core_args() if a.names[0] in self.KEEP_CORE]
-
     def run(self, argv: Sequence[str] | None = None, exit: bool = True) -> None:
         args = list(sys.argv[1:] if argv is None else argv)
         with error_handler(self.name or "gt"):
