@@ -10,7 +10,15 @@ from datetime import datetime, timezone
 
 from gastown.beads import schema
 from gastown.beads.index import (
-    BLOCKERS, CREATED, DEFER, ID, KIND, PARENT, PRIORITY, STATUS, Row,
+    BLOCKERS,
+    CREATED,
+    DEFER,
+    ID,
+    KIND,
+    PARENT,
+    PRIORITY,
+    STATUS,
+    Row,
 )
 
 _GONE = ("closed", "tombstone")

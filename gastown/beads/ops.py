@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from gastown.beads import codec, graph, ids, schema, store
-from gastown.beads.args import check_priority, check_status, parse_deps
 from gastown.beads.actor import actor as current_actor
 from gastown.beads.actor import now
+from gastown.beads.args import check_priority, check_status, parse_deps
 from gastown.beads.snapshot import Snapshot
 from gastown.errors import GastownError, LedgerError, NotFound, UsageError
 from gastown.town.paths import Town

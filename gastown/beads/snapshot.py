@@ -15,6 +15,7 @@ from typing import Any
 
 from gastown.beads import codec, index, schema
 from gastown.beads.index import ID, Row
+from gastown.beads.links import Links
 from gastown.errors import LedgerError
 from gastown.town.paths import Town
 
@@ -70,15 +71,31 @@ class LedgerFile:
 class Snapshot:
     """Every ledger file at one generation, and an id map across them."""
 
-    def __init__(self, town: Town, files: dict[str, LedgerFile], warnings: list[str]) -> None:
+    def __init__(self, town: Town, files: dict[str, LedgerFile],
+                 entries: dict[str, index.Entry] | None = None, links: Links = Links()) -> None:
         self.town = town
         self.files = files
-        self.warnings = warnings
+        self.entries = entries or {}  # the index entries these files were read through
+        self.links = links
         self.committed: list[str] = []  # commits a transaction made on top of this
         self.where: dict[str, tuple[str, int]] = {}
         for stem, lf in files.items():
             for i, row in enumerate(lf.rows):
                 self.where[row[ID]] = (stem, i)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Dangling dependencies and cycles, as `beads/<file>.jsonl:<line>: ...`."""
+        from gastown.beads.links import describe
+
+        def place(bead_id: str) -> tuple[str, int] | None:
+            hit = self.where.get(bead_id)
+            if hit is None:
+                return None
+            lf = self.files[hit[0]]
+            return lf.rel, lf.rows[hit[1]][index.LINE]
+
+        return describe(self.links, place)
 
     def __contains__(self, bead_id: str) -> bool:
         return bead_id in self.where
@@ -142,40 +159,34 @@ def parse_file(stem: str, data: bytes, problems: list[LedgerError] | None = None
         seen[bid] = number
         home = schema.file_for(bead)
         if home != stem:
-            fail(number, f"{bid} is a {bead.get('issue_type')!r} bead; "
+            fail(number, f"{bid} is a {bead.get('issue_type') or 'task'!r} bead; "
                          f"it belongs in beads/{home}.jsonl")
             continue
         rows.append(index.row_for(bead, offset, len(line), number))
     return rows
 
 
-def ledger_warnings(files: dict[str, LedgerFile]) -> list[str]:
-    from gastown.beads import graph
+def ledger_links(files: dict[str, LedgerFile]) -> Links:
+    from gastown.beads import links
 
-    ids = {r[ID] for lf in files.values() for r in lf.rows}
-    out: list[str] = []
-    for lf in files.values():
-        for r in lf.rows:
-            for target in (*r[index.BLOCKERS], *((r[index.PARENT],) if r[index.PARENT] else ())):
-                if target not in ids:
-                    out.append(f"{lf.rel}:{r[index.LINE]}: {r[ID]} depends on missing bead {target}")
-    for cycle in graph.cycles([r for lf in files.values() for r in lf.rows]):
-        out.append("dependency cycle: " + " -> ".join([*cycle, cycle[0]]))
-    return out
+    return links.find(r for lf in files.values() for r in lf.rows)
 
 
 def _load_once(town: Town, cached: dict[str, index.Entry]
-               ) -> tuple[Snapshot, dict[str, index.Entry], bool]:
+               ) -> tuple[Snapshot, dict[str, index.Entry], bool, bool]:
+    """A snapshot through the cached entries; also says whether the index needs saving
+    (`changed`) and whether any file was parsed anew (`reparsed`)."""
     fresh: dict[str, index.Entry] = {}
     files: dict[str, LedgerFile] = {}
-    changed = set(cached) - {s for s in schema.LEDGER_FILES} != set()
+    changed = reparsed = bool(set(cached) - set(schema.LEDGER_FILES))
     try:
         for stem in schema.LEDGER_FILES:
             try:
                 fd = os.open(town.ledger_file(stem), os.O_RDONLY)
             except FileNotFoundError:
                 files[stem] = LedgerFile(town, stem, [], None)
-                changed = changed or stem in cached
+                if stem in cached:
+                    changed = reparsed = True
                 continue
             key = index.stat_key(os.fstat(fd))
             entry = cached.get(stem)
@@ -185,21 +196,21 @@ def _load_once(town: Town, cached: dict[str, index.Entry]
                 if index.checksum(data) != entry.crc:
                     entry = None
                 elif key[3] < index.now_ns() - index.RACY_NS:
-                    entry = index.Entry(key, entry.crc, index.now_ns(), entry.rows)
+                    entry = index.Entry(key, entry.crc, index.now_ns(), entry.rows, entry.head)
                     changed = True
             if entry is None or entry.key != key:
                 if data is None:
                     data = os.pread(fd, key[0], 0)
                 entry = index.Entry(key, index.checksum(data), index.now_ns(),
                                     parse_file(stem, data))
-                changed = True
+                changed = reparsed = True
             fresh[stem] = entry
             files[stem] = LedgerFile(town, stem, entry.rows, fd, data)
     except BaseException:
         for lf in files.values():
             lf.close()
         raise
-    return Snapshot(town, files, []), fresh, changed
+    return Snapshot(town, files, fresh), fresh, changed, reparsed
 
 
 def index_path(town: Town) -> str:
@@ -211,23 +222,27 @@ def load(town: Town, *, warn: bool = True) -> Snapshot:
 
     Dangling dependencies and cycles are reported on stderr when `warn` is set.
     """
-    cached, warnings = index.load(index_path(town))
+    cached, links = index.load(index_path(town))
     deadline = time.monotonic() + 2.0
     while True:
         before = read_gen(town)
         if before % 2 and time.monotonic() < deadline:
             time.sleep(0.002)
             continue
-        snap, fresh, changed = _load_once(town, cached)
+        snap, fresh, changed, reparsed = _load_once(town, cached)
         if read_gen(town) == before or time.monotonic() >= deadline:
             break
         snap.close()
-    if changed:
+    if reparsed:
         _check_duplicates_across(snap)
-        warnings = ledger_warnings(snap.files)
-        index.save(index_path(town), fresh, warnings)
-    snap.warnings = warnings
-    if warn and warnings:
+    if reparsed or links is None:
+        links = ledger_links(snap.files)
+        changed = True
+    if changed:
+        index.save(index_path(town), fresh, links)
+    snap.links = Links(*links)
+    if warn and snap.links:
+        warnings = snap.warnings
         for w in warnings[:5]:
             print(f"warning: {w}", file=sys.stderr)
         if len(warnings) > 5:

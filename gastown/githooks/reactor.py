@@ -154,21 +154,14 @@ def catch_up(town: Town) -> int:
 
 def react(town: Town) -> int:
     """Catch up unless another reactor is at it; returns the commits processed."""
-    from filelock import FileLock, Timeout
+    from gastown import locks
 
-    lock_path = town.state / LOCK
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(lock_path), is_singleton=True)
     total = 0
     while True:
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            return total
-        try:
+        with locks.held(town.state / LOCK, wait=0) as taken:
+            if not taken:
+                return total
             total += catch_up(town)
-        finally:
-            lock.release()
         if head(town) == read_cursor(town):
             return total
 

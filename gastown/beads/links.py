@@ -1,0 +1,64 @@
+"""Links that point nowhere or go round: dangling dependencies and dependency cycles.
+
+Both are warnings on read (a town with an old dangling link still works) and refusals
+in pre-commit when a change introduces them. They are computed over index rows and
+kept in the index as plain tuples, so a read never walks the graph; a write carries
+them over without a walk when it provably cannot change them (`carry`).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import NamedTuple
+
+from gastown.beads import graph
+from gastown.beads.index import ID, Row
+
+Dangling = tuple[str, str]  # (bead, the missing bead it depends on)
+
+
+class Links(NamedTuple):
+    dangling: tuple[Dangling, ...] = ()
+    cycles: tuple[tuple[str, ...], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.dangling or self.cycles)
+
+
+def find(rows: Iterable[Row]) -> Links:
+    rows = list(rows)
+    ids = {r[ID] for r in rows}
+    dangling = tuple((r[ID], t) for r in rows for t in graph.edges(r) if t not in ids)
+    return Links(dangling, tuple(tuple(c) for c in graph.cycles(rows)))
+
+
+def carry(old: Links, before: Callable[[str], Row | None], put: Mapping[str, Row],
+          dropped: Iterable[str]) -> Links | None:
+    """`old` again if putting these rows cannot change the links; None if it might.
+
+    A bead whose edges are unchanged changes nothing. A new bead whose edges all
+    point at beads that already existed adds no dangling link, and no cycle, unless
+    some bead was already waiting for its id (a dangling link to it).
+    """
+    if any(True for _ in dropped):
+        return None
+    awaited = {target for _, target in old.dangling}
+    for bid, row in put.items():
+        prev = before(bid)
+        if prev is not None:
+            if graph.edges(prev) != graph.edges(row):
+                return None
+        elif bid in awaited or any(before(t) is None for t in graph.edges(row)):
+            return None
+    return old
+
+
+def describe(links: Links, where: Callable[[str], tuple[str, int] | None]) -> list[str]:
+    """One sentence per problem; `where(id)` gives a bead's file and line."""
+    out = []
+    for bead, target in links.dangling:
+        at = where(bead)
+        place = f"{at[0]}:{at[1]}: " if at else ""
+        out.append(f"{place}{bead} depends on missing bead {target}")
+    for cycle in links.cycles:
+        out.append("dependency cycle: " + " -> ".join([*cycle, cycle[0]]))
+    return out
