@@ -6,6 +6,8 @@ from invoke import Collection
 from gastown.beads.commands import COMMANDS as BEAD_COMMANDS
 from gastown.cli.invoke_tasks import SpecTask
 from gastown.cli.spec import Command
+from gastown.formulas.commands import COMMANDS as FORMULA_COMMANDS
+from gastown.molecules.commands import COMMANDS as MOL_COMMANDS
 from gastown.town.commands import COMMANDS as TOWN_COMMANDS
 
 
@@ -27,6 +29,8 @@ def _collection(name: str | None, commands: tuple[Command, ...]) -> Collection:
 def build_namespace() -> Collection:
     ns = _collection(None, TOWN_COMMANDS)
     ns.add_collection(_collection("bead", BEAD_COMMANDS))
+    ns.add_collection(_collection("formula", FORMULA_COMMANDS))
+    ns.add_collection(_collection("mol", MOL_COMMANDS))
     return ns
 
 
