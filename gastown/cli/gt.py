@@ -6,15 +6,17 @@ close gt-1 gt-2`).
 """
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 
 from invoke import Collection, Program
 from invoke.exceptions import Exit, ParseError, UnexpectedExit
+from invoke.util import helpline
 
 from gastown import __version__
 from gastown.cli.invoke_tasks import SpecTask
-from gastown.errors import EXIT_USAGE, error_handler
+from gastown.errors import EXIT_USAGE, UsageError, error_handler
 
 
 def _task(ns: Collection, dotted: str) -> SpecTask | None:
@@ -39,9 +41,16 @@ def _join_words(ns: Collection, words: list[str]) -> tuple[str, int] | None:
 
 
 def _collection_named(ns: Collection, words: list[str]) -> str | None:
-    if len(words) == 1 and words[0] in ns.collections:
-        return words[0]
-    return None
+    """`bead` or `mol step` (alone or with --help) names a group: list its commands."""
+    bare = [w for w in words if w not in ("--help", "-h")]
+    if not bare or any(w.startswith("-") for w in bare):
+        return None
+    node = ns
+    for word in bare:
+        if word not in node.collections:
+            return None
+        node = node.collections[word]
+    return ".".join(bare)
 
 
 def _variadic(task: SpecTask, rest: list[str]) -> list[str]:
@@ -81,10 +90,23 @@ def rewrite(argv: list[str], ns: Collection) -> list[str]:
     while i < len(argv) and argv[i].startswith("-"):
         i += 1
     head, words = argv[:i], argv[i:]
+    if any(t in ("-l", "--list") for t in head):
+        # `gt -l mol step` lists the group `mol.step`
+        return [*head, ".".join(words)] if words else argv
+    if any(t in ("-h", "--help") for t in head) and words:
+        # `gt --help bead create` is `gt bead create --help`
+        head = [t for t in head if t not in ("-h", "--help")]
+        words = [*words, "--help"]
     hit = _join_words(ns, words)
     if hit is None:
         group = _collection_named(ns, words)
-        return [*head, "--list", group] if group else argv
+        if group:
+            return [*head, "--list", group]
+        if words and words[0] in ns.collections:
+            named = " ".join(w for w in words if not w.startswith("-"))
+            raise UsageError(f"no command `{named}`; `gt {words[0]}` lists the commands "
+                             f"of {words[0]}")
+        return [*head, *words]
     dotted, n = hit
     rest = words[n:]
     if "--help" in rest or "-h" in rest:
@@ -95,7 +117,52 @@ def rewrite(argv: list[str], ns: Collection) -> list[str]:
     return [*head, dotted, *rest]
 
 
+# invoke's core options that mean something to gt; the others (runner settings such
+# as --pty or --echo) are still parsed, because invoke reads them, but not shown.
+SHOWN_CORE = ("help", "version", "list", "list-depth", "list-format", "complete",
+              "print-completion-script", "debug")
+
+
 class GtProgram(Program):  # type: ignore[misc]
+    def print_help(self) -> None:
+        print(f"Usage: {self.binary} [--core-opts] COMMAND [SUBCOMMAND] [--options] [ARGS]")
+        print("")
+        print("`gt a b` is `gt a.b`; `gt a b --help` prints that command's help;")
+        print("`gt a` lists the commands of the group a.")
+        print("")
+        print("Core options:")
+        print("")
+        shown = [t for t in self.initial_context.help_tuples()
+                 if any(re.search(rf"--{name}\b", t[0]) for name in SHOWN_CORE)]
+        self.print_columns(shown)
+        self.list_tasks()
+
+    def print_task_help(self, name: str) -> None:
+        task = _task(self.collection, name)
+        if task is None:
+            super().print_task_help(name)
+            return
+        words = []
+        for a in task.command.args:
+            meta = a.name.upper()
+            words.append({"pos": meta, "pos?": f"[{meta}]", "pos*": f"[{meta}...]",
+                          "pos+": f"{meta}..."}.get(a.kind, ""))
+        usage = " ".join(w for w in [self.binary, *name.split("."), "[--options]", *words] if w)
+        print(f"Usage: {usage}\n")
+        print(f"{self.leading_indent}{task.command.help}\n")
+        print("Options:")
+        self.print_columns(self.parser.contexts[name].help_tuples())
+
+    def list_flat(self) -> None:
+        """Commands as they are typed: `bead dep add`, not `bead.dep.add`."""
+        scope = self.list_root.split(".") if isinstance(self.list_root, str) else []
+        focus = self.scoped_collection
+        rows = [(" ".join([*scope, *name.split(".")]), helpline(focus[name]))
+                for name in focus.task_names]
+        group = f" of `{' '.join(scope)}`" if scope else ""
+        print(f"Commands{group} (`{self.binary} COMMAND --help` for one):\n")
+        self.print_columns(sorted(rows))
+
     def run(self, argv: Sequence[str] | None = None, exit: bool = True) -> None:
         args = list(sys.argv[1:] if argv is None else argv)
         with error_handler(self.name or "gt"):
