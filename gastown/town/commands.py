@@ -1,8 +1,6 @@
 """Town-level commands: install, doctor."""
 from __future__ import annotations
 
-import sys
-
 from gastown.cli.output import json_line, print_json
 from gastown.cli.spec import JSON, Arg, Command
 

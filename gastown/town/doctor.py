@@ -18,9 +18,17 @@ class Check:
 
 def _merge_driver(town: Town) -> list[str]:
     problems = []
+    import shlex
+    import shutil
+
+    from gastown.town.install import MERGE_ARGS
+
     driver = git.git(town.root, "config", "merge.beads.driver", check=False).stdout.decode().strip()
-    if not driver.startswith("bd merge"):
-        problems.append(f"merge.beads.driver is {driver or 'unset'}, not `bd merge %A %O %A %B`")
+    words = shlex.split(driver) if driver else []
+    if words[1:] != MERGE_ARGS.split():
+        problems.append(f"merge.beads.driver is {driver or 'unset'}, not `bd {MERGE_ARGS}`")
+    elif shutil.which(words[0]) is None:
+        problems.append(f"merge.beads.driver runs {words[0]}, which is not installed")
     try:
         attributes = (town.root / ".gitattributes").read_text()
     except FileNotFoundError:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,10 +76,23 @@ def _write_if_missing(path: Path, text: str, changed: list[str], root: Path) -> 
         changed.append(path.relative_to(root).as_posix())
 
 
+MERGE_ARGS = "merge %A %O %A %B"
+
+
+def merge_driver() -> str:
+    """`bd merge ...` with this installation's `bd`, so git finds it without a venv."""
+    import shlex
+    import shutil
+
+    beside = Path(sys.executable).parent / "bd"
+    exe = str(beside) if beside.is_file() else shutil.which("bd") or "bd"
+    return f"{shlex.quote(exe)} {MERGE_ARGS}"
+
+
 def _configure_git(root: Path) -> None:
     git.git(root, "config", "merge.beads.name", "gastown bead-level merge")
-    git.git(root, "config", "merge.beads.driver", "bd merge %A %O %A %B")
-    git.git(root, "config", "core.looseCompression", "1")
+    git.git(root, "config", "merge.beads.driver", merge_driver())
+    git.git(root, "config", "core.looseCompression", "0")  # see gastown.beads.packing
     for key, value in (("user.name", "gastown"), ("user.email", "gastown@localhost")):
         if git.git(root, "config", key, check=False).returncode != 0:
             git.git(root, "config", key, value)

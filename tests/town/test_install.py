@@ -1,0 +1,84 @@
+"""`gt install`: the town layout, one initial commit, refusal of foreign folders, idempotence."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from gastown.beads import schema
+from gastown.githooks import HOOKS
+from tests.conftest import git_out, run_process
+
+
+def _install(tmp_path: Path, *args: str):
+    return run_process("gt", "install", *args, cwd=tmp_path)
+
+
+def test_install_lays_out_a_town_in_one_commit(tmp_path: Path) -> None:
+    out = _install(tmp_path, "town", "--prefix", "ab").assert_success()
+    root = tmp_path / "town"
+    assert f"Created town at {root}" in out.out
+    for rel in ("town.toml", "tasks.py", ".gitattributes", ".gitignore"):
+        assert (root / rel).is_file(), rel
+    for stem in schema.LEDGER_FILES:
+        assert (root / "beads" / f"{stem}.jsonl").read_bytes() == b""
+    for hook in HOOKS:
+        assert (root / "githooks" / hook).stat().st_mode & 0o111, hook
+    assert 'prefix = "ab"' in (root / "town.toml").read_text()
+    assert "beads/*.jsonl merge=beads" in (root / ".gitattributes").read_text()
+    assert ".gastown/" in (root / ".gitignore").read_text().splitlines()
+    assert git_out(root, "config", "core.hooksPath") == "githooks"
+    assert git_out(root, "config", "merge.beads.driver").endswith(" merge %A %O %A %B")
+    assert git_out(root, "log", "--format=%s").splitlines() == ["gt install: town town"]
+    assert git_out(root, "status", "--porcelain") == ""
+    tracked = set(git_out(root, "ls-files").splitlines())
+    assert {"town.toml", "tasks.py", "beads/work.jsonl", "githooks/post-commit"} <= tracked
+
+
+def test_install_refuses_a_non_empty_folder_that_is_not_a_town(tmp_path: Path) -> None:
+    target = tmp_path / "project"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine\n")
+    out = _install(tmp_path, str(target)).assert_failure(1)
+    assert str(target) in out.err and "not empty" in out.err and "notes.txt" in out.err
+    assert "Traceback" not in out.err
+    assert sorted(p.name for p in target.iterdir()) == ["notes.txt"]
+    assert (target / "notes.txt").read_text() == "mine\n"
+
+
+def test_install_refuses_a_file(tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("x")
+    out = _install(tmp_path, "f").assert_failure(1)
+    assert "not a directory" in out.err
+    assert (tmp_path / "f").read_text() == "x"
+
+
+def test_install_is_idempotent_and_tops_up_a_damaged_town(tmp_path: Path) -> None:
+    _install(tmp_path, "town").assert_success()
+    root = tmp_path / "town"
+    again = _install(tmp_path, "town").assert_success()
+    assert "already a complete town" in again.out
+    assert len(git_out(root, "log", "--format=%H").splitlines()) == 1
+
+    (root / "githooks" / "post-merge").unlink()
+    (root / "beads" / "mail.jsonl").unlink()
+    (root / "town.toml").write_text('[town]\nname = "kept"\nprefix = "zz"\n')
+    subprocess.run(["git", "commit", "-qam", "hand edits", "--no-verify"], cwd=root,
+                   check=True)
+    topped = _install(tmp_path, "town").assert_success()
+    assert "githooks/post-merge" in topped.out and "beads/mail.jsonl" in topped.out
+    assert 'name = "kept"' in (root / "town.toml").read_text()  # never overwritten
+    assert git_out(root, "log", "-1", "--format=%s") == "gt install: top up town"
+    assert git_out(root, "status", "--porcelain") == ""
+
+
+def test_install_rejects_a_bad_prefix(tmp_path: Path) -> None:
+    out = _install(tmp_path, "town", "--prefix", "a b").assert_failure(2)
+    assert "--prefix" in out.err
+    assert not (tmp_path / "town").exists()
+
+
+def test_inv_lists_gastown_commands_inside_a_town(tmp_path: Path) -> None:
+    _install(tmp_path, "town").assert_success()
+    out = run_process("inv", "-l", cwd=tmp_path / "town").assert_success()
+    for name in ("install", "bead.create", "bead.dep.add", "mol.pour", "formula.validate"):
+        assert name in out.out
