@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= ./demo-town
-APT_PACKAGES := git tmux taskwarrior
+APT_PACKAGES := git tmux taskwarrior hyperfine
 
 .PHONY: setup test demo bench lint clean
 
@@ -31,12 +31,12 @@ test: $(BIN)/gt
 demo: $(BIN)/gt
 	$(BIN)/python -m gastown.demo $(DEMO_DIR)
 
-bench: $(BIN)/gt
+bench: system-packages $(BIN)/gt
 	$(BIN)/python -m compileall -q gastown
 	$(BIN)/python bench/run.py
 
 lint: $(BIN)/gt
-	$(BIN)/python -m compileall -q gastown tests bench
+	$(BIN)/ruff check gastown tests bench
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

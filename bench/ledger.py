@@ -164,16 +164,13 @@ def micro(ledger_path: str, index_paths: dict[str, str], repeat: int) -> dict[st
     add(f"json.loads × {n:,} lines", lambda: [json.loads(x) for x in lines], n)
     add(f"orjson.loads × {n:,} lines", lambda: [orjson.loads(x) for x in lines], n)
     add(f"codec.loads × {n:,} lines", lambda: [codec.loads(x) for x in lines], n)
-    bulk = getattr(codec, "_bulk_loader", None)
-    if bulk is not None:
-        bulk_loads = bulk()
-        add(f"codec bulk loads × {n:,} lines", lambda: [bulk_loads(x) for x in lines], n)
+    add(f"codec.iter_beads (decode + check) × {n:,} lines",
+        lambda: sum(1 for _ in codec.iter_beads("work", ledger)), n)
     parse = getattr(snapshot, "parse_file", None) or getattr(snapshot, "_parse", None)
     if parse is not None:
         add(f"full parse (snapshot.{parse.__name__}) {n:,} lines",
             lambda: parse("work", ledger), n)
     add(f"zlib.crc32 of the {len(ledger) / 1e6:.1f} MB ledger", lambda: zlib.crc32(ledger), n)
-    del ledger, lines
 
     def load_file(path: str) -> Any:
         with open(path, "rb") as f:
@@ -446,7 +443,7 @@ def run(ctx: Context) -> Report:
         cold = []
         for _ in range(plan.cold_runs):
             s, _ = harness.time_once(READY, env=bd_env, cwd=cwd,
-                                     prepare=lambda: index_file.unlink(missing_ok=True))
+                                     prepare=lambda f=index_file: f.unlink(missing_ok=True))
             cold.append(s)
         report.measurements.append(Measurement(
             "bd ready --json (cold: builds index)", group, cold, "subprocess+perf_counter",
@@ -614,7 +611,7 @@ def phase_table(phase_data: dict[int, dict[str, Any]], ms: list[Measurement],
     rows.append(row)
     rows.append(["  python start (python -c pass)"] + [f"{startup * 1e3:.1f}" for _ in keys])
     row = ["  imports (python -X importtime)"]
-    for n, op in keys:
+    for _, op in keys:
         imp = imports.get(proc_name[op] if op == "ready" else "bd create")
         row.append(f"{imp['total_us'] / 1e3:.1f}" if imp else "")
     rows.append(row)

@@ -38,8 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     names = args.only or list(SUITE)
     meta = harness.environment()
+    task = f"task {meta['taskwarrior']}" if meta["taskwarrior"] else "no taskwarrior"
     print(f"gastown benchmarks: {', '.join(names)}{' (--quick)' if args.quick else ''}; "
-          f"python {meta['python']}, {meta['cpus']} cpus, {meta['taskwarrior'] and 'task ' + meta['taskwarrior'] or 'no taskwarrior'}, "
+          f"python {meta['python']}, {meta['cpus']} cpus, {task}, "
           f"{meta['hyperfine'] or 'no hyperfine (subprocess timer)'}", flush=True)
     started = time.perf_counter()
     failed = 0

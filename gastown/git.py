@@ -76,3 +76,26 @@ def git(
 def out(cwd: str | os.PathLike[str], *args: str, **kw: object) -> str:
     """git's stdout as text without the trailing newline."""
     return git(cwd, *args, **kw).stdout.decode().rstrip("\n")  # type: ignore[arg-type]
+
+
+def read_blobs(root: str | os.PathLike[str], shas: list[str]) -> dict[str, bytes]:
+    """Blob contents by sha, in one `git cat-file --batch` (the null sha reads empty)."""
+    wanted = sorted({s for s in shas if set(s) != {"0"}})
+    out: dict[str, bytes] = {s: b"" for s in shas if set(s) == {"0"}}
+    if not wanted:
+        return out
+    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=root, env=no_git_env(),
+                          input="".join(f"{s}\n" for s in wanted).encode(),
+                          capture_output=True, check=True)
+    data, pos = proc.stdout, 0
+    for sha in wanted:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split()
+        if header[1] == b"missing":
+            out[sha] = b""
+            pos = end + 1
+            continue
+        size = int(header[2])
+        out[sha] = data[end + 1:end + 1 + size]
+        pos = end + 1 + size + 1
+    return out

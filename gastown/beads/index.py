@@ -14,11 +14,12 @@ import time
 import zlib
 from typing import Any
 
-VERSION = 4
+VERSION = 5
 RACY_NS = 2_000_000_000
 
 # Row fields, by position (tuples: marshal loads them fastest).
-ID, STATUS, PRIORITY, KIND, CREATED, DEFER, ASSIGNEE, LABELS, BLOCKERS, PARENT, OFFSET, LENGTH, LINE = range(13)
+(ID, STATUS, PRIORITY, KIND, CREATED, DEFER, ASSIGNEE, LABELS, BLOCKERS, PARENT,
+ OFFSET, LENGTH, LINE) = range(13)
 DEFAULT_PRIORITY = 2
 
 Row = tuple[Any, ...]
@@ -53,25 +54,26 @@ def row_for(bead: dict[str, Any], offset: int, length: int, line: int) -> Row:
 class Entry:
     """One ledger file's rows, with what is needed to know they are still true.
 
-    `head` is the commit whose copy of the file has exactly these bytes, when the
-    writer that made the entry knows it (it just committed them); else None.
+    `blob` is the git blob id of those bytes when known (the writer that committed
+    them, or the reactor afterwards, records it), else None: with it, git can tell
+    whether the file is as committed, and pre-commit can trust these rows for HEAD.
     """
 
-    __slots__ = ("key", "crc", "built_ns", "rows", "head")
+    __slots__ = ("key", "crc", "built_ns", "rows", "blob")
 
     def __init__(self, key: tuple[int, ...], crc: int, built_ns: int, rows: list[Row],
-                 head: str | None = None) -> None:
+                 blob: str | None = None) -> None:
         self.key = key
         self.crc = crc
         self.built_ns = built_ns
         self.rows = rows
-        self.head = head
+        self.blob = blob
 
     def racy(self) -> bool:
         return self.key[3] >= self.built_ns - RACY_NS
 
     def dump(self) -> tuple[Any, ...]:
-        return (self.key, self.crc, self.built_ns, self.rows, self.head)
+        return (self.key, self.crc, self.built_ns, self.rows, self.blob)
 
 
 # What the ledger's links look like (see gastown.beads.links): kept with the entries so

@@ -31,25 +31,31 @@ def find(rows: Iterable[Row]) -> Links:
     return Links(dangling, tuple(tuple(c) for c in graph.cycles(rows)))
 
 
-def carry(old: Links, before: Callable[[str], Row | None], put: Mapping[str, Row],
-          dropped: Iterable[str]) -> Links | None:
-    """`old` again if putting these rows cannot change the links; None if it might.
+def might_change(before: Callable[[str], Row | None], put: Mapping[str, Row],
+                 dropped: Iterable[str], awaited: set[str]) -> bool:
+    """Whether putting these rows (and dropping those ids) can change the links.
 
     A bead whose edges are unchanged changes nothing. A new bead whose edges all
     point at beads that already existed adds no dangling link, and no cycle, unless
-    some bead was already waiting for its id (a dangling link to it).
+    some bead was already waiting for its id (`awaited`: the targets of dangling links).
     """
     if any(True for _ in dropped):
-        return None
-    awaited = {target for _, target in old.dangling}
+        return True
     for bid, row in put.items():
         prev = before(bid)
         if prev is not None:
             if graph.edges(prev) != graph.edges(row):
-                return None
+                return True
         elif bid in awaited or any(before(t) is None for t in graph.edges(row)):
-            return None
-    return old
+            return True
+    return False
+
+
+def carry(old: Links, before: Callable[[str], Row | None], put: Mapping[str, Row],
+          dropped: Iterable[str]) -> Links | None:
+    """`old` again if putting these rows cannot change the links; None if it might."""
+    awaited = {target for _, target in old.dangling}
+    return None if might_change(before, put, dropped, awaited) else old
 
 
 def describe(links: Links, where: Callable[[str], tuple[str, int] | None]) -> list[str]:

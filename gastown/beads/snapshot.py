@@ -72,11 +72,12 @@ class Snapshot:
     """Every ledger file at one generation, and an id map across them."""
 
     def __init__(self, town: Town, files: dict[str, LedgerFile],
-                 entries: dict[str, index.Entry] | None = None, links: Links = Links()) -> None:
+                 entries: dict[str, index.Entry] | None = None, links: Links | None = None
+                 ) -> None:
         self.town = town
         self.files = files
         self.entries = entries or {}  # the index entries these files were read through
-        self.links = links
+        self.links = links or Links()
         self.committed: list[str] = []  # commits a transaction made on top of this
         self.where: dict[str, tuple[str, int]] = {}
         for stem, lf in files.items():
@@ -196,7 +197,7 @@ def _load_once(town: Town, cached: dict[str, index.Entry]
                 if index.checksum(data) != entry.crc:
                     entry = None
                 elif key[3] < index.now_ns() - index.RACY_NS:
-                    entry = index.Entry(key, entry.crc, index.now_ns(), entry.rows, entry.head)
+                    entry = index.Entry(key, entry.crc, index.now_ns(), entry.rows, entry.blob)
                     changed = True
             if entry is None or entry.key != key:
                 if data is None:
@@ -249,6 +250,37 @@ def load(town: Town, *, warn: bool = True) -> Snapshot:
             print(f"warning: ... and {len(warnings) - 5} more (see `bd dep cycles`)",
                   file=sys.stderr)
     return snap
+
+
+def note_blobs(town: Town) -> None:
+    """Record in the index the git blob id of each ledger file it does not know one for.
+
+    Readers do not compute them (that takes git); after a commit made by hand, the
+    reactor calls this, so the next pre-commit and the next writer can compare blob
+    ids instead of reading whole files. Skipped while a writer works (writers record
+    the blobs they commit themselves).
+    """
+    from gastown import git, locks
+
+    with locks.held(town.write_lock, wait=0) as taken:
+        if not taken:
+            return
+        try:
+            with load(town, warn=False) as snap:
+                entries = dict(snap.entries)
+                links = snap.links
+        except LedgerError:
+            return  # a corrupt working tree: readers will say so
+        unknown = [stem for stem, e in entries.items() if not e.blob]
+        if not unknown:
+            return
+        shas = git.out(town.root, "hash-object", "--no-filters", "--",
+                       *[f"beads/{stem}.jsonl" for stem in unknown]).split()
+        for stem, sha in zip(unknown, shas):
+            e = entries[stem]
+            if index.stat_key(os.stat(town.ledger_file(stem))) == e.key:  # not changed since
+                entries[stem] = index.Entry(e.key, e.crc, e.built_ns, e.rows, sha)
+        index.save(index_path(town), entries, links)
 
 
 def _check_duplicates_across(snap: Snapshot) -> None:

@@ -27,7 +27,6 @@ from gastown.errors import GastownError
 from gastown.town.paths import Town
 
 TXN_FILE = "txn.json"
-LOCK_FILE = "locks/write.lock"
 GIT_LOCK_GRACE = 1.0  # seconds an orphaned git child gets to release its lock
 
 
@@ -38,7 +37,7 @@ def lock_timeout() -> float:
 @contextmanager
 def write_lock(town: Town) -> Iterator[None]:
     """The town's writer lock (released by the kernel if the holder dies)."""
-    path = town.state / LOCK_FILE
+    path = town.write_lock
     with locks.held(path, wait=lock_timeout()) as taken:
         if not taken:
             raise GastownError(
@@ -160,9 +159,22 @@ def _journal(town: Town, txn: dict[str, Any]) -> None:
     atomic_write(str(town.state / TXN_FILE), json.dumps(txn).encode())
 
 
-def _head(town: Town) -> str | None:
-    proc = git.git(town.root, "rev-parse", "-q", "--verify", "HEAD", check=False)
-    return proc.stdout.decode().strip() or None
+def _at_head(town: Town, rels: list[str]) -> tuple[str | None, dict[str, str]]:
+    """HEAD's commit id, and the blob id of each of `rels` that HEAD has."""
+    query = "HEAD\n" + "".join(f"HEAD:{rel}\n" for rel in rels)
+    lines = git.git(town.root, "cat-file", "--batch-check",
+                    input=query.encode()).stdout.decode().splitlines()
+    found = [line.split()[0] if not line.endswith(" missing") else None for line in lines]
+    return found[0], {rel: sha for rel, sha in zip(rels, found[1:]) if sha}
+
+
+def staged_blobs(town: Town, rels: list[str]) -> dict[str, str]:
+    """The blob id git's index holds for each of `rels`."""
+    out = {}
+    for line in git.out(town.root, "ls-files", "-s", "--", *rels).splitlines():
+        meta, _, path = line.partition("\t")
+        out[path] = meta.split()[1]
+    return out
 
 
 def _commit(town: Town, rels: list[str], message: str, head: str | None = None) -> str:
@@ -263,15 +275,16 @@ def recover(town: Town) -> str | None:
     return sha
 
 
-def _refuse_dirty(town: Town, snap: snapshot.Snapshot, rels: list[str], head: str | None
-                  ) -> None:
+def _refuse_dirty(town: Town, snap: snapshot.Snapshot, rels: list[str],
+                  committed: dict[str, str]) -> None:
     """Refuse to write over uncommitted hand edits of the files this write touches.
 
-    A file whose bytes this snapshot read through an index entry made by the writer
-    that committed them at `head` is known clean; git is asked about the others.
+    A file this snapshot read through an index entry whose blob id is HEAD's (the
+    `committed` blobs) is known clean; git is asked about the others.
     """
     unknown = [rel for rel in rels
-               if head is None or getattr(snap.entries.get(rel[6:-6]), "head", None) != head]
+               if getattr(snap.entries.get(rel[6:-6]), "blob", None) != committed.get(rel)
+               or rel not in committed]
     if not unknown:
         return
     proc = git.git(town.root, "--no-optional-locks", "diff", "--name-only", "HEAD", "--",
@@ -315,8 +328,8 @@ def apply(town: Town, snap: snapshot.Snapshot, change: Change, message: str) -> 
     if not by_file:
         return None
     rels = [f"beads/{stem}.jsonl" for stem in sorted(by_file)]
-    head = _head(town)
-    _refuse_dirty(town, snap, rels, head)
+    head, committed = _at_head(town, rels)
+    _refuse_dirty(town, snap, rels, committed)
     written: dict[str, tuple[bytes, list[Row]]] = {}
     for stem in sorted(by_file):
         put, drop = by_file[stem]
@@ -331,7 +344,7 @@ def apply(town: Town, snap: snapshot.Snapshot, change: Change, message: str) -> 
     _bump_gen(town)
     sha = _commit(town, rels, message, head)
     (town.state / TXN_FILE).unlink()
-    _refresh_index(town, snap, written, crcs, put_rows, dropped, head, sha)
+    _refresh_index(town, snap, written, crcs, staged_blobs(town, rels), put_rows, dropped)
     packing.added(town, sum(len(body) for body, _ in written.values()))
     snap.committed.append(sha)
     return sha
@@ -339,19 +352,16 @@ def apply(town: Town, snap: snapshot.Snapshot, change: Change, message: str) -> 
 
 def _refresh_index(town: Town, snap: snapshot.Snapshot,
                    written: dict[str, tuple[bytes, list[Row]]], crcs: dict[str, int],
-                   put_rows: dict[str, Row],
-                   dropped: set[str], parent: str | None, sha: str) -> None:
+                   blobs: dict[str, str], put_rows: dict[str, Row], dropped: set[str]) -> None:
     from gastown.beads import links
 
     now = index.now_ns()
-    # A file clean at the parent that this commit did not touch is clean at sha too.
-    entries = {stem: e if e.head is None or e.head != parent
-               else index.Entry(e.key, e.crc, e.built_ns, e.rows, sha)
-               for stem, e in snap.entries.items()}
+    entries = dict(snap.entries)
     files = dict(snap.files)
     for stem, (body, rows) in written.items():
         st = os.stat(town.ledger_file(stem))
-        entries[stem] = index.Entry(index.stat_key(st), crcs[stem], now, rows, sha)
+        entries[stem] = index.Entry(index.stat_key(st), crcs[stem], now, rows,
+                                    blobs.get(f"beads/{stem}.jsonl"))
         files[stem] = snapshot.LedgerFile(town, stem, rows, None, body)
     kept = links.carry(snap.links, snap.row, put_rows, dropped)
     index.save(snapshot.index_path(town), entries,

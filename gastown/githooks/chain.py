@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +41,8 @@ def chain(root: Path, hook: str, args: Sequence[str], stdin: bytes) -> int:
             return code
     config = root / ".pre-commit-config.yaml"
     if config.is_file() and hook in _framework_hook_types(config):
+        import shutil
+
         exe = shutil.which("pre-commit")
         if exe is None:
             print("gastown: .pre-commit-config.yaml is here but `pre-commit` is not "

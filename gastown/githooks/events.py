@@ -8,7 +8,6 @@ switch) the net difference between the two trees is one change set.
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -83,29 +82,6 @@ def _is_ancestor(root: Path, a: str, b: str) -> bool:
 
 def _exists(root: Path, rev: str) -> bool:
     return git.git(root, "cat-file", "-e", f"{rev}^{{commit}}", check=False).returncode == 0
-
-
-def read_blobs(root: Path, shas: list[str]) -> dict[str, bytes]:
-    """Blob contents by sha, in one `git cat-file --batch` (the null sha reads empty)."""
-    wanted = sorted({s for s in shas if set(s) != {"0"}})
-    out: dict[str, bytes] = {s: b"" for s in shas if set(s) == {"0"}}
-    if not wanted:
-        return out
-    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=root, env=git.no_git_env(),
-                          input="".join(f"{s}\n" for s in wanted).encode(),
-                          capture_output=True, check=True)
-    data, pos = proc.stdout, 0
-    for sha in wanted:
-        end = data.index(b"\n", pos)
-        header = data[pos:end].split()
-        if header[1] == b"missing":
-            out[sha] = b""
-            pos = end + 1
-            continue
-        size = int(header[2])
-        out[sha] = data[end + 1:end + 1 + size]
-        pos = end + 1 + size + 1
-    return out
 
 
 def bead_changes(old: bytes, new: bytes, path: str) -> Iterator[tuple[Bead | None, Bead | None]]:
@@ -184,7 +160,7 @@ def events_for(commit: Commit, before: Bead | None, after: Bead | None) -> list[
 
 def commit_events(root: Path, commit: Commit) -> list[dict[str, Any]]:
     """Every event of one commit, with convoy membership resolved for closes."""
-    blobs = read_blobs(root, [s for _, old, new in commit.changes for s in (old, new)])
+    blobs = git.read_blobs(root, [s for _, old, new in commit.changes for s in (old, new)])
     events: list[dict[str, Any]] = []
     for path, old, new in commit.changes:
         for before, after in bead_changes(blobs[old], blobs[new], path):

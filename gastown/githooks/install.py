@@ -1,9 +1,10 @@
 """Put the hook shims in a town's `githooks/` and point git at them.
 
 The shims answer the common case in sh, without starting Python: a commit that
-touches no ledger file costs one `git diff --quiet`. Anything else hands over to
-`python -m gastown.githooks`, which validates (pre-commit) or wakes the reactor in
-the background (post-*), so `git commit` returns at once.
+touches no ledger file costs one `git diff --quiet`. A ledger commit starts the
+reactor in the background straight from sh (post-*), so `git commit` returns at
+once; pre-commit, and hooks with something to chain, hand over to
+`python -m gastown.githooks`.
 """
 from __future__ import annotations
 
@@ -41,6 +42,12 @@ if [ -n "$cursor" ] && git diff --quiet "$cursor" HEAD -- beads 2>/dev/null && {
   exit 0
 fi
 {_FIND_PY}
+if {chained}; then
+  mkdir -p .gastown/logs
+  detach=; command -v setsid >/dev/null 2>&1 && detach=setsid
+  $detach "$py" -m gastown.githooks react </dev/null >>.gastown/logs/reactor.log 2>&1 &
+  exit 0
+fi
 exec "$py" -m gastown.githooks {hook} "$@"
 """
     return f"#!/bin/sh\n{MARK} ({hook}); `gt doctor --fix` restores it.\n{body}"

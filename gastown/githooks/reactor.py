@@ -162,7 +162,12 @@ def react(town: Town) -> int:
             if not taken:
                 return total
             total += catch_up(town)
-        if head(town) == read_cursor(town):
+        tip = head(town)
+        if tip == read_cursor(town):
+            if total and tip:
+                from gastown.beads.snapshot import note_blobs
+
+                note_blobs(town)
             return total
 
 

@@ -8,97 +8,90 @@ the person's edit stays where it was, to be fixed and committed again.
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 from gastown import git
-from gastown.beads import graph, schema
-from gastown.beads.index import BLOCKERS, ID, LINE, PARENT, Row
+from gastown.beads import graph, links, schema
+from gastown.beads.index import ID, LINE
 from gastown.beads.snapshot import parse_file
 from gastown.errors import LedgerError
-from gastown.githooks.events import read_blobs
+from gastown.githooks import staged
 
 Problem = str
 
 
-def _out(root: Path, *args: str) -> str:
-    return git.out(root, *args, scrub=False)
-
-
 def _staged_files(root: Path) -> list[str]:
-    text = _out(root, "diff", "--cached", "--name-only", "--diff-filter=ACMR", "--",
-                   "beads", "formulas", "rigs")
+    text = git.out(root, "diff", "--cached", "--name-only", "--diff-filter=ACMR", "--",
+                   "beads", "formulas", "rigs", scrub=False)
     return [p for p in text.splitlines() if p]
 
 
-def _versions(root: Path) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    """Each ledger file's bytes as staged, and as in HEAD (empty when absent)."""
-    staged = {}
-    for line in _out(root, "ls-files", "-s", "--", "beads").splitlines():
-        meta, _, path = line.partition("\t")
-        staged[path] = meta.split()[1]
-    committed = {}
-    has_head = git.git(root, "rev-parse", "-q", "--verify", "HEAD", check=False,
-                       scrub=False).returncode == 0
-    if has_head:
-        for line in _out(root, "ls-tree", "HEAD", "--", "beads/").splitlines():
-            meta, _, path = line.partition("\t")
-            committed[path] = meta.split()[2]
-    blobs = read_blobs(root, [*staged.values(), *committed.values()])
-    return ({p: blobs[s] for p, s in staged.items()}, {p: blobs[s] for p, s in committed.items()})
+def _foreign(paths: list[str]) -> list[LedgerError]:
+    ledger = {f"beads/{s}.jsonl" for s in schema.LEDGER_FILES} | {"beads/events.jsonl"}
+    return [LedgerError(p, None, "not a ledger file (ledger files: "
+                        + ", ".join(f"{s}.jsonl" for s in schema.LEDGER_FILES) + ")")
+            for p in paths
+            if p.startswith("beads/") and p.endswith(".jsonl") and p not in ledger]
 
 
-def _rows(files: dict[str, bytes], problems: list[LedgerError] | None) -> dict[str, list[Row]]:
-    out = {}
-    for stem in schema.LEDGER_FILES:
-        rel = f"beads/{stem}.jsonl"
-        out[rel] = parse_file(stem, files.get(rel, b""), problems)
+def _duplicates(files: list[staged.FileRows]) -> list[LedgerError]:
+    if all(f.new is not None for f in files) and not any(f.new for f in files):
+        return []  # HEAD's rows as they were: no duplicates (the index came from a read)
+    out = []
+    seen: dict[str, tuple[str, int]] = {}
+    for f in files:
+        for r in f.staged:
+            first = seen.setdefault(r[ID], (f.rel, r[LINE]))
+            if first != (f.rel, r[LINE]):
+                where = f"first on line {first[1]}" if first[0] == f.rel else f"also in {first[0]}"
+                out.append(LedgerError(f.rel, r[LINE], f"duplicate id {r[ID]} ({where})"))
     return out
 
 
-def _links(rows: dict[str, list[Row]]) -> tuple[dict[tuple[str, str], tuple[str, int]],
-                                                 list[list[str]], dict[str, tuple[str, int]]]:
-    where = {r[ID]: (rel, r[LINE]) for rel, rs in rows.items() for r in rs}
-    dangling = {}
-    for rel, rs in rows.items():
-        for r in rs:
-            for target in (*r[BLOCKERS], *((r[PARENT],) if r[PARENT] else ())):
-                if target not in where:
-                    dangling[(r[ID], target)] = (rel, r[LINE])
-    cycles = graph.cycles([r for rs in rows.values() for r in rs])
-    return dangling, cycles, where
+def _links_unchanged(files: list[staged.FileRows]) -> bool:
+    """True when the diff read shows no change that could add a dangling link or cycle."""
+    if any(f.new is None for f in files):
+        return False  # a file was read whole: no cheap way to tell
+    before = {r[ID]: r for f in files for r in f.head or ()}
+    put = {r[ID]: r for f in files for r in f.staged if r[ID] in f.new}
+    if not before.keys() <= {r[ID] for f in files for r in f.staged}:
+        return False  # some bead went away
+    awaited: set[str] = set()
+    if any(bid not in before for bid in put):  # a new bead: was anyone waiting for its id?
+        awaited = {t for r in before.values() for t in graph.edges(r) if t not in before}
+    return not links.might_change(before.get, put, (), awaited)
 
 
-def ledger_problems(staged: dict[str, bytes], committed: dict[str, bytes]) -> list[Problem]:
-    problems: list[LedgerError] = []
-    for rel in staged:
-        if rel.endswith(".jsonl") and rel[len("beads/"):-len(".jsonl")] not in schema.LEDGER_FILES:
-            if rel != "beads/events.jsonl":
-                problems.append(LedgerError(rel, None, "not a ledger file (ledger files: "
-                                + ", ".join(f"{s}.jsonl" for s in schema.LEDGER_FILES) + ")"))
-    rows = _rows(staged, problems)
-    seen: dict[str, str] = {}
-    for rel, rs in rows.items():
-        for r in rs:
-            if r[ID] in seen:
-                problems.append(LedgerError(rel, r[LINE], f"duplicate id {r[ID]} (also in {seen[r[ID]]})"))
-            seen.setdefault(r[ID], rel)
-    out = [str(p) for p in problems]
-    if problems:
-        return out
-    new_dangling, new_cycles, where = _links(rows)
-    if not new_dangling and not new_cycles:
-        return out
-    old_dangling, old_cycles, _ = _links(_rows(committed, []))
-    for (bead, target), (rel, line) in sorted(new_dangling.items()):
-        if (bead, target) not in old_dangling:
-            out.append(f"{rel}:{line}: {bead} depends on {target}, which does not exist")
-    known = {frozenset(c) for c in old_cycles}
-    for cycle in new_cycles:
+def _new_link_problems(root: Path, files: list[staged.FileRows]) -> list[Problem]:
+    where = {r[ID]: (f.rel, r[LINE]) for f in files for r in f.staged}
+    now = links.find(r for f in files for r in f.staged)
+    if not now:
+        return []
+    staged.read_head(root, files)
+    before = links.find(r for f in files for r in f.head or ())
+    out = []
+    for bead, target in sorted(set(now.dangling) - set(before.dangling)):
+        rel, line = where[bead]
+        out.append(f"{rel}:{line}: {bead} depends on {target}, which does not exist")
+    known = {frozenset(c) for c in before.cycles}
+    for cycle in now.cycles:
         if frozenset(cycle) not in known:
             rel, line = where[cycle[0]]
             out.append(f"{rel}:{line}: dependency cycle " + " -> ".join([*cycle, cycle[0]]))
     return out
+
+
+def ledger_problems(root: Path, paths: list[str]) -> list[Problem]:
+    """What is wrong with the staged ledger: all a reader refuses, and the dangling
+    links and cycles this commit adds."""
+    problems = _foreign(paths)
+    files = staged.read(root, problems)
+    problems.extend(_duplicates(files))
+    if problems:
+        return [str(p) for p in problems]
+    if _links_unchanged(files):
+        return []
+    return _new_link_problems(root, files)
 
 
 def formula_problems(root: Path, paths: list[str]) -> list[Problem]:
@@ -106,11 +99,13 @@ def formula_problems(root: Path, paths: list[str]) -> list[Problem]:
     from gastown.formulas import validate_file
 
     shas = {}
-    for line in _out(root, "ls-files", "-s", "--", *paths).splitlines():
+    for line in git.out(root, "ls-files", "-s", "--", *paths, scrub=False).splitlines():
         meta, _, path = line.partition("\t")
         shas[path] = meta.split()[1]
-    blobs = read_blobs(root, list(shas.values()))
+    blobs = git.read_blobs(root, list(shas.values()))
     out = []
+    import tempfile
+
     with tempfile.TemporaryDirectory() as tmp:
         for path, sha in shas.items():
             copy = Path(tmp) / path
@@ -130,8 +125,7 @@ def check_staged(root: Path) -> int:
     staged_paths = _staged_files(root)
     out: list[Problem] = []
     if any(p.startswith("beads/") for p in staged_paths):
-        staged, committed = _versions(root)
-        out.extend(ledger_problems(staged, committed))
+        out.extend(ledger_problems(root, staged_paths))
     formulas = [p for p in staged_paths if is_formula(p)]
     if formulas:
         out.extend(formula_problems(root, formulas))

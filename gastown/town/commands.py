@@ -13,11 +13,15 @@ def install(*, directory: str, name: str | None, prefix: str, json: bool) -> int
     result = do_install(directory, name=name, prefix=prefix)
     if json:
         print_json({"town": str(result.town.root), "created": result.created,
-                    "changed": result.changed, "commit": result.commit})
+                    "changed": result.changed, "commit": result.commit,
+                    "configured": result.configured})
     elif result.created:
         print(f"Created town at {result.town.root}")
     elif result.changed:
         print(f"Completed town at {result.town.root}: {', '.join(result.changed)}")
+    elif result.configured:
+        print(f"Set up this clone of the town at {result.town.root}: "
+              f"{', '.join(result.configured)}")
     else:
         print(f"{result.town.root} is already a complete town")
     return 0

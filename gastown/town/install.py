@@ -47,8 +47,17 @@ max_polecats = 8
 class InstallResult:
     town: Town
     created: bool
-    changed: list[str]
+    changed: list[str]  # files written (and committed)
     commit: str | None
+    configured: list[str]  # git settings set (they are not cloned with the town)
+
+
+GIT_SETTINGS = ("core.hooksPath", "merge.beads.driver")
+
+
+def _git_settings(root: Path) -> dict[str, str]:
+    return {key: git.git(root, "config", key, check=False).stdout.decode().strip()
+            for key in GIT_SETTINGS}
 
 
 def _check_target(root: Path) -> bool:
@@ -121,8 +130,11 @@ def install(directory: str | os.PathLike[str], *, name: str | None = None,
     _write_if_missing(root / "rigs" / ".gitkeep", "", changed, root)
     from gastown.githooks.install import install_shims
 
+    before = _git_settings(root)
     changed.extend(install_shims(root))
     _configure_git(root)
+    after = _git_settings(root)
+    configured = [key for key in GIT_SETTINGS if before[key] != after[key]]
     (root / ".gastown").mkdir(exist_ok=True)
     commit = None
     if changed:
@@ -135,4 +147,4 @@ def install(directory: str | os.PathLike[str], *, name: str | None = None,
 
     if read_cursor(Town(root)) is None:
         write_cursor(Town(root), git.out(root, "rev-parse", "HEAD"))
-    return InstallResult(Town(root), not existed, changed, commit)
+    return InstallResult(Town(root), not existed, changed, commit, configured)

@@ -24,6 +24,11 @@ class Town(NamedTuple):
         """Ignored runtime state: locks, index, wisps, logs."""
         return self.root / ".gastown"
 
+    @property
+    def write_lock(self) -> Path:
+        """The lock every ledger writer holds (see gastown.beads.store)."""
+        return self.root / ".gastown" / "locks" / "write.lock"
+
     def ledger_file(self, stem: str) -> Path:
         return self.beads / f"{stem}.jsonl"
 

@@ -139,7 +139,7 @@ def test_dangling_dependencies_and_cycles_are_only_warnings(town, bd):
         bead("gt-d"),
     ]}
     _write_and_commit(town, files)
-    for attempt in range(2):  # the second read is served from the index
+    for _ in range(2):  # the second read is served from the index
         out = bd("list", "--json", "--limit", "0").assert_success()
         assert {b["id"] for b in out.json()} == {"gt-a", "gt-b", "gt-c", "gt-d"}
         assert "warning: beads/work.jsonl:1: gt-a depends on missing bead gt-gone" in out.err

@@ -317,3 +317,20 @@ def test_numbers_json_cannot_hold_are_refused(number):
         snapshot.parse_file("work", (line + b"\n") * 2000)  # the bulk parser
     with pytest.raises(ValueError):
         codec.dumps({"id": "gt-a", "title": "t", "x": float("inf")})
+
+
+@given(st.lists(st.one_of(st.integers(-(2**80), 2**80), st.just(2**64),
+                          st.just(-(10**19)), st.just(10**18)), min_size=1, max_size=40),
+       st.integers(0, 39), st.booleans())
+@settings(max_examples=50, deadline=None)
+def test_bulk_parse_reads_every_number_exactly(numbers, at, trailing_newline):
+    """Wherever long integers sit in a big file (first line, last line, no final
+    newline), the bulk parser reads the same values as a line-by-line json read."""
+    beads_ = [{"id": f"gt-n{i:04d}", "title": "x" * 200, "n": n} for i, n in enumerate(numbers)]
+    filler = [{"id": f"gt-f{i:04d}", "title": "y" * 200} for i in range(400)]
+    lines = [codec.dumps(b) for b in filler]
+    lines[at % len(lines):at % len(lines)] = [codec.dumps(b) for b in beads_]
+    data = b"\n".join(lines) + (b"\n" if trailing_newline else b"")
+    assert len(data) > codec.BULK_BYTES
+    got = {b["id"]: b.get("n") for _, _, _, b in codec.iter_beads("work", data)}
+    assert all(type(got[b["id"]]) is int and got[b["id"]] == b["n"] for b in beads_)

@@ -131,17 +131,21 @@ def test_writes_leave_git_with_nothing_to_rehash(town: Town, bd) -> None:
     assert git_out(town.root, "status", "--porcelain") == ""
 
 
-def test_clean_at_head_is_trusted_only_at_that_head(town: Town, bd) -> None:
+def test_the_index_records_the_blob_it_committed(town: Town, bd) -> None:
     bd("create", "one", "--silent").assert_success()
+    blob = git_out(town.root, "rev-parse", "HEAD:beads/work.jsonl")
     with snapshot.load(town, warn=False) as snap:
-        head = git_out(town.root, "rev-parse", "HEAD")
-        assert snap.entries["work"].head == head
+        assert snap.entries["work"].blob == blob
+    # A commit of something else leaves the ledger's blob, and what the index knows, as is.
     (town.root / "notes.txt").write_text("x\n")
     subprocess.run(["git", "add", "notes.txt"], cwd=town.root, check=True)
     subprocess.run(["git", "commit", "-qm", "notes", "--no-verify"], cwd=town.root,
                    check=True, env={**os.environ, "GT_WRITER": "1"})
-    bd("create", "two", "--silent").assert_success()  # asks git, HEAD moved
+    bd("create", "two", "--silent").assert_success()
     assert git_out(town.root, "status", "--porcelain") == ""
+    with snapshot.load(town, warn=False) as snap:
+        assert snap.entries["work"].blob == git_out(town.root, "rev-parse",
+                                                    "HEAD:beads/work.jsonl")
 
 
 def test_loose_objects_are_packed_past_the_budget(town: Town, bd) -> None:

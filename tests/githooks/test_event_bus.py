@@ -234,3 +234,37 @@ def test_doctor_finds_and_fixes_a_broken_town(town, gt):
     gt("doctor", "--fix").assert_success()
     gt("doctor").assert_success()
     assert (town.root / "githooks" / "post-commit").exists()
+
+
+def test_after_a_hand_commit_the_index_knows_the_blobs(town, bd, detached):
+    from gastown.beads import index, schema, snapshot
+
+    bid = bd("create", "by bd", "--silent").assert_success().out.strip()
+    hand_edit(town, bid, notes="by hand")
+    git(town.root, "commit", "-qam", "hand edit")
+    blobs = {stem: git_out(town.root, "rev-parse", f"HEAD:beads/{stem}.jsonl")
+             for stem in schema.LEDGER_FILES}
+
+    def known() -> bool:
+        entries, _ = index.load(snapshot.index_path(town))
+        return {s: e.blob for s, e in entries.items()} == blobs
+
+    retry_until(known)  # the reactor recorded it, so the next pre-commit reads a diff
+    with snapshot.load(town, warn=False) as snap:
+        assert snap.get(bid)["notes"] == "by hand"
+
+
+def test_the_index_follows_several_hand_commits(town, bd, detached):
+    from gastown.beads import index, snapshot
+
+    bid = bd("create", "by bd", "--silent").assert_success().out.strip()
+    for n in range(3):
+        hand_edit(town, bid, notes=f"by hand {n}")
+        git(town.root, "commit", "-qam", f"hand edit {n}")
+        blob = git_out(town.root, "rev-parse", "HEAD:beads/work.jsonl")
+
+        def known(blob: str = blob) -> bool:
+            entries, _ = index.load(snapshot.index_path(town))
+            return getattr(entries.get("work"), "blob", None) == blob
+
+        retry_until(known)

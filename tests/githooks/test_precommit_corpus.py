@@ -141,3 +141,63 @@ def test_validators_for_other_repositories(tmp_path, bd):
     out = bd("validate", str(bad)).assert_failure(1)
     assert f"{bad}:2: bad JSON" in out.err
     bd("validate").assert_success()
+
+
+def _existing(town, bd, count: int = 3) -> str:
+    """Beads written by bd, so the index knows HEAD's rows and pre-commit reads a diff."""
+    from gastown.beads import snapshot
+
+    for n in range(count):
+        bd("create", f"existing {n}", "--silent").assert_success()
+    with snapshot.load(town, warn=False) as snap:
+        assert snap.entries["work"].blob == git_out(town.root, "rev-parse",
+                                                    "HEAD:beads/work.jsonl")
+    return (town.root / "beads" / "work.jsonl").read_text()
+
+
+@pytest.mark.parametrize(("name", "stem", "content", "lineno", "reason"), LEDGER_CASES,
+                         ids=[c[0] for c in LEDGER_CASES])
+def test_bad_ledger_edit_after_bd_writes_is_refused_with_file_and_line(
+        town, bd, name, stem, content, lineno, reason):
+    """The same corpus where pre-commit reads only the changed lines (a diff against
+    HEAD's rows from the index): the lines before the edit shift the numbers."""
+    _existing(town, bd, 3 if stem == "work" else 1)
+    head = git_out(town.root, "rev-parse", "HEAD")
+    rel = f"beads/{stem}.jsonl"
+    before = (town.root / rel).read_text()
+    result = _attempt(town, rel, before + content)
+    expected = lineno + before.count("\n")
+    assert result.returncode == 1, result.stderr
+    assert f"{rel}:{expected}: " in result.stderr and reason in result.stderr, result.stderr
+    assert (town.root / rel).read_text() == before + content
+    assert git_out(town.root, "rev-parse", "HEAD") == head
+
+
+def test_the_diff_path_reads_only_the_changed_lines(town, bd, monkeypatch):
+    from gastown.beads import snapshot
+    from gastown.beads.index import LENGTH, OFFSET
+    from gastown.githooks import staged
+
+    _existing(town, bd, 5)
+    rel = "beads/work.jsonl"
+    lines = (town.root / rel).read_text().splitlines()
+    edited = json.loads(lines[2])
+    edited["notes"] = "by hand"
+    lines[2] = json.dumps(edited)
+    lines.insert(0, json.dumps({**GOOD_A, "dependencies": dep(edited["id"])}))
+    del lines[4]
+    (town.root / rel).write_text("\n".join(lines) + "\n")
+    subprocess.run(["git", "add", rel], cwd=town.root, check=True)
+    problems: list = []
+    files = staged.read(town.root, problems)
+    work = files[0]
+    assert problems == [] and work.new == {"gt-aaaa", edited["id"]}
+
+    def shape(rows):
+        return [r[:OFFSET] + r[LENGTH + 1:] for r in rows]
+
+    whole = snapshot.parse_file("work", (town.root / rel).read_bytes())
+    assert shape(work.staged) == shape(whole)
+    result = subprocess.run(["git", "commit", "-qm", "hand edit"], cwd=town.root,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -1,9 +1,9 @@
 """Kill `gt mol run` (SIGKILL to its process group) at random moments, start it again.
 
-Every molecule completes (the last start of each is left to finish), and no step ever runs again once it has closed:
-each step appends its id to lines.txt when it starts, so after every kill the line
-count of each closed step is frozen, and must still be that at the end. (A step that
-started but had not closed may run again: at-least-once.)
+Every molecule completes (the last start of each is left to finish), and no step ever
+runs again once it has closed: each step appends its id to lines.txt when it starts,
+so after every kill the line count of each closed step is frozen, and must still be
+that at the end. (A step that started but had not closed may run again: at-least-once.)
 """
 from __future__ import annotations
 

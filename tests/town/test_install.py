@@ -82,3 +82,19 @@ def test_inv_lists_gastown_commands_inside_a_town(tmp_path: Path) -> None:
     out = run_process("inv", "-l", cwd=tmp_path / "town").assert_success()
     for name in ("install", "bead.create", "bead.dep.add", "mol.pour", "formula.validate"):
         assert name in out.out
+
+
+def test_install_in_a_clone_sets_up_git_and_writes_nothing(tmp_path: Path) -> None:
+    _install(tmp_path, "town").assert_success()
+    subprocess.run(["git", "clone", "-q", str(tmp_path / "town"), str(tmp_path / "clone")],
+                   check=True)
+    clone = tmp_path / "clone"
+    assert subprocess.run(["git", "config", "core.hooksPath"], cwd=clone,
+                          capture_output=True).returncode != 0  # git config is not cloned
+    out = run_process("gt", "install", ".", cwd=clone).assert_success()
+    assert "Set up this clone" in out.out and "merge.beads.driver" in out.out
+    assert git_out(clone, "config", "core.hooksPath") == "githooks"
+    assert git_out(clone, "status", "--porcelain") == ""
+    assert len(git_out(clone, "log", "--format=%H").splitlines()) == 1
+    again = run_process("gt", "install", ".", cwd=clone).assert_success()
+    assert "already a complete town" in again.out
