@@ -14,13 +14,13 @@ import os
 import subprocess
 import sys
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
 from gastown import git
-from gastown.githooks import events as ev
 from gastown.town.paths import Town
+
+Event = dict[str, Any]  # see gastown.githooks.events (imported only when reacting)
 
 CURSOR = "cursor"
 LOCK = "locks/reactor.lock"
@@ -58,13 +58,19 @@ def log(town: Town, message: str) -> None:
         f.write(f"{stamp} [{os.getpid()}] {message}\n")
 
 
-def _run_one(town: Town, name: str, fn: Any, events: list[ev.Bead]) -> bool:
+def _traceback() -> str:
+    import traceback
+
+    return traceback.format_exc().rstrip()
+
+
+def _run_one(town: Town, name: str, fn: Any, events: list[Event]) -> bool:
     for delay in (*IMMEDIATE_RETRIES, None):
         try:
             fn(town, events)
             return True
         except Exception:  # noqa: BLE001 - a reaction's failure must not stop the others
-            log(town, f"reaction {name} failed:\n{traceback.format_exc().rstrip()}")
+            log(town, f"reaction {name} failed:\n{_traceback()}")
             if delay is None:
                 return False
             time.sleep(delay)
@@ -87,7 +93,7 @@ def _read_queue(town: Town, path: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def run_reactions(town: Town, reactions: dict[str, Any], events: list[ev.Bead]) -> None:
+def run_reactions(town: Town, reactions: dict[str, Any], events: list[Event]) -> None:
     """Every reaction on these events; a failure is queued for retry, never raised."""
     failed = []
     for name, fn in reactions.items():
@@ -115,7 +121,7 @@ def retry_failed(town: Town, reactions: dict[str, Any]) -> None:
         except Exception:  # noqa: BLE001
             entry["attempts"] += 1
             log(town, f"reaction {entry['reaction']} failed again "
-                      f"(attempt {entry['attempts']}):\n{traceback.format_exc().rstrip()}")
+                      f"(attempt {entry['attempts']}):\n{_traceback()}")
             if entry["attempts"] >= QUEUED_ATTEMPTS:
                 dead.append(entry)
             else:
@@ -143,6 +149,8 @@ def catch_up(town: Town) -> int:
         if reactions is None:
             reactions = registry.load(town)
             retry_failed(town, reactions)
+        from gastown.githooks import events as ev
+
         for commit in ev.commits_between(town.root, cursor, tip):
             events = ev.commit_events(town.root, commit)
             if events:
@@ -182,6 +190,15 @@ def mode(town: Town) -> str:
         return "detached"
 
 
+def running(town: Town) -> bool:
+    """Whether a reactor holds the lock now. It looks at HEAD again after letting go,
+    so a commit made before asking is seen by it: no need to start another."""
+    from gastown import locks
+
+    with locks.held(town.state / LOCK, wait=0) as taken:
+        return not taken
+
+
 def spawn(root: Path) -> None:
     """Start a reactor in the background, detached from our session and our pipes."""
     logs = root / ".gastown" / "logs"
@@ -201,5 +218,5 @@ def kick(town: Town) -> None:
         return
     if how == "inline":
         react(town)
-    else:
+    elif not running(town):
         spawn(town.root)

@@ -4,16 +4,11 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from gastown.cli.output import print_json
 from gastown.cli.spec import JSON, Arg, Command
 from gastown.errors import UsageError
 
 H = "gastown.molecules.commands:"
-
-
-def _json(value: Any) -> None:
-    import orjson
-
-    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
 def _out(text: str) -> None:
@@ -33,7 +28,7 @@ def _molecule_json(mol: Any) -> dict[str, Any]:
 
 def _poured(mol: Any, json: bool) -> int:
     if json:
-        _json(_molecule_json(mol))
+        print_json(_molecule_json(mol))
         return 0
     kind = "wisp" if mol.wisp else "molecule"
     on = f" on {mol.root['on']}" if mol.root.get("on") else ""
@@ -64,7 +59,7 @@ def squash(*, wisp: str, force: bool, json: bool) -> int:
 
     digest = ops.squash(_town(), wisp, force=force)
     if json:
-        _json(digest)
+        print_json(digest)
     else:
         d = digest["digest"]
         _out(f"Squashed wisp {digest['id']} into digest bead {digest['id']} ({d['state']}, "
@@ -104,7 +99,7 @@ def status(*, molecule: str, json: bool) -> int:
 
     info = ops.status(ops.load(_town(), molecule))
     if json:
-        _json(info)
+        print_json(info)
     else:
         _out(format_status(info))
     return 0
@@ -115,7 +110,7 @@ def list_(*, all: bool, json: bool) -> int:
 
     rows = ops.list_molecules(_town(), include_closed=all)
     if json:
-        _json(rows)
+        print_json(rows)
     elif not rows:
         _out("no molecules" + ("" if all else " in progress (--all shows finished ones)"))
     else:
@@ -132,7 +127,7 @@ def step_done(*, step: str, note: str | None, force: bool, json: bool) -> int:
 
     mol, bead = ops.step_done(_town(), step, note=note, force=force)
     if json:
-        _json({"step": bead, "molecule": ops.status(mol)})
+        print_json({"step": bead, "molecule": ops.status(mol)})
     else:
         _out(f"Closed {bead['id']} ({bead['step_id']}); molecule {mol.id} is {mol.state()}")
     return 0
@@ -143,7 +138,7 @@ def step_retry(*, step: str, json: bool) -> int:
 
     mol, bead = ops.step_retry(_town(), step)
     if json:
-        _json({"step": bead, "molecule": ops.status(mol)})
+        print_json({"step": bead, "molecule": ops.status(mol)})
     else:
         _out(f"Reopened {bead['id']} ({bead['step_id']}); resume with: gt mol run {mol.id}")
     return 0
@@ -154,7 +149,7 @@ def burn(*, molecule: str, reason: str | None, json: bool) -> int:
 
     mol = ops.burn(_town(), molecule, reason=reason)
     if json:
-        _json(_molecule_json(mol))
+        print_json(_molecule_json(mol))
     else:
         _out(f"Burned {'wisp' if mol.wisp else 'molecule'} {mol.id}")
     return 0
@@ -173,7 +168,7 @@ def run(*, molecule: str, jobs: str, gate_wait: str, quiet: bool, json: bool) ->
     report = None if (quiet or json) else _out
     result = runtime.run(_town(), molecule, jobs=n, gate_wait=wait, report=report)
     if json:
-        _json(asdict(result))
+        print_json(asdict(result))
     return result.exit_code
 
 

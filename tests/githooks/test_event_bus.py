@@ -139,6 +139,27 @@ def test_commits_made_while_a_slow_reaction_runs_are_each_processed_once(town, d
     assert len(created) == len(set(created)) == 50
 
 
+def test_bd_writes_during_a_slow_reaction_are_each_processed_once(town, bd, detached):
+    """Writers start a reactor only when none runs; the running one catches up."""
+    record = _slow_reaction(town, 0.3)
+    ids = [bd("create", f"w{i}", "--silent").assert_success().out.strip() for i in range(12)]
+    head = git_out(town.root, "rev-parse", "HEAD")
+    retry_until(lambda: (town.state / "cursor").read_text().strip() == head, timeout=60)
+    assert sorted(record.read_text().split()) == sorted(ids)
+    created = [e["bead"] for e in feed(town) if e["type"] == "created"]
+    assert sorted(created) == sorted(ids)
+
+
+def test_running_tells_whether_a_reactor_holds_the_lock(town):
+    from gastown import locks
+    from gastown.githooks import reactor
+
+    assert not reactor.running(town)
+    with locks.held(town.state / reactor.LOCK):
+        assert reactor.running(town)
+    assert not reactor.running(town)
+
+
 def test_a_killed_reactor_replays_on_the_next_commit(town, detached):
     record = _slow_reaction(town, 30)
     add_bead(town, "gt-victim")
