@@ -11,7 +11,7 @@ $(BIN)/gt: pyproject.toml
 	@command -v git >/dev/null && command -v tmux >/dev/null || $(MAKE) system-packages
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]' --config-settings editable_mode=compat
+	$(BIN)/pip install -q -e '.[dev]'
 	$(BIN)/python -m compileall -q gastown
 	@touch $@
 

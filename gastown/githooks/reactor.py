@@ -161,9 +161,12 @@ def catch_up(town: Town) -> int:
 
 
 def react(town: Town) -> int:
-    """Catch up unless another reactor is at it; returns the commits processed."""
+    """Catch up unless another reactor is at it (or the town's reactions are off);
+    returns the commits processed."""
     from gastown import locks
 
+    if mode(town) == "off":
+        return 0
     total = 0
     while True:
         with locks.held(town.state / LOCK, wait=0) as taken:

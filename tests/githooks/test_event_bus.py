@@ -289,3 +289,20 @@ def test_the_index_follows_several_hand_commits(town, bd, detached):
             return getattr(entries.get("work"), "blob", None) == blob
 
         retry_until(known)
+
+
+def test_reactions_off_in_town_toml_silences_hooks_and_writers(town, bd, monkeypatch):
+    monkeypatch.delenv("GT_REACT")
+    with open(town.root / "town.toml", "a") as f:
+        f.write('\n[reactions]\nmode = "off"\n')
+    git(town.root, "commit", "-qam", "reactions off")
+    cursor = (town.state / "cursor").read_text()
+    bid = bd("create", "quiet", "--silent").assert_success().out.strip()
+    hand_edit(town, bid, notes="by hand")
+    git(town.root, "commit", "-qam", "hand edit")
+    from gastown.githooks import reactor
+
+    assert reactor.react(town) == 0  # what the hooks start: it does nothing
+    time.sleep(0.5)
+    assert (town.state / "cursor").read_text() == cursor
+    assert not any(e["bead"] == bid for e in feed(town))
