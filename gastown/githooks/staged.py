@@ -175,8 +175,10 @@ def read(root: Path, problems: list[LedgerError]) -> list[FileRows]:
         else:
             files[rel] = FileRows(rel, stem, [], None, old)
     if through_diff:
+        # Explicit prefixes: a person's diff.noprefix or diff.mnemonicPrefix must not
+        # change the paths we read back.
         diff = _out(root, "diff", "--cached", "-U0", "--no-color", "--no-ext-diff", "--text",
-                    "--no-renames", "--", *through_diff)
+                    "--no-renames", "--src-prefix=a/", "--dst-prefix=b/", "--", *through_diff)
         for rel, hunks in parse_hunks(diff).items():
             f = files[rel]
             f.staged, f.new = apply_hunks(f.stem, f.head or [], hunks, problems)

@@ -201,3 +201,15 @@ def test_the_diff_path_reads_only_the_changed_lines(town, bd, monkeypatch):
     result = subprocess.run(["git", "commit", "-qm", "hand edit"], cwd=town.root,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_diff_path_ignores_personal_diff_settings(town, bd):
+    _existing(town, bd, 2)
+    for key, value in (("diff.mnemonicPrefix", "true"), ("color.diff", "always"),
+                       ("diff.context", "9")):
+        subprocess.run(["git", "config", key, value], cwd=town.root, check=True)
+    rel = "beads/work.jsonl"
+    before = (town.root / rel).read_text()
+    result = _attempt(town, rel, before + "{oops\n")
+    assert result.returncode == 1
+    assert f"{rel}:{before.count(chr(10)) + 1}: bad JSON" in result.stderr, result.stderr
