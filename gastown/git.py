@@ -73,6 +73,27 @@ def git(
         raise GitError(args, proc.returncode, stderr)
 
 
+class Running:
+    """A read-only git command started in the background (`start`); `output()` waits."""
+
+    def __init__(self, cwd: str | os.PathLike[str], args: tuple[str, ...], scrub: bool) -> None:
+        self.args = args
+        self.proc = subprocess.Popen(
+            ["git", *args], cwd=cwd, env=no_git_env() if scrub else None,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def output(self) -> bytes:
+        stdout, stderr = self.proc.communicate()
+        if self.proc.returncode:
+            raise GitError(self.args, self.proc.returncode, stderr.decode(errors="replace"))
+        return stdout
+
+
+def start(cwd: str | os.PathLike[str], *args: str, scrub: bool = True) -> Running:
+    """Start a read-only git command and go on working while it runs."""
+    return Running(cwd, args, scrub)
+
+
 def out(cwd: str | os.PathLike[str], *args: str, **kw: object) -> str:
     """git's stdout as text without the trailing newline."""
     return git(cwd, *args, **kw).stdout.decode().rstrip("\n")  # type: ignore[arg-type]

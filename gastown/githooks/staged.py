@@ -158,6 +158,12 @@ def read(root: Path, problems: list[LedgerError]) -> list[FileRows]:
     """Every ledger file as staged, with HEAD's rows where they come for free."""
     staged = staged_blobs(root)
     committed = committed_blobs(root, staged)
+    changed = [rel for rel, sha in staged.items()
+               if rel in committed and sha != committed[rel] and rel[6:-6] in schema.LEDGER_FILES]
+    # git finds the changed lines on one core while this one loads the index.
+    diff = git.start(root, "diff", "--cached", "-U0", "--no-color", "--no-ext-diff", "--text",
+                     "--no-renames", "--src-prefix=a/", "--dst-prefix=b/", "--", *changed,
+                     scrub=False) if changed else None
     known = _known_rows(root, committed)
     files: dict[str, FileRows] = {}
     through_diff = []
@@ -174,14 +180,14 @@ def read(root: Path, problems: list[LedgerError]) -> list[FileRows]:
             whole[rel] = sha
         else:
             files[rel] = FileRows(rel, stem, [], None, old)
-    if through_diff:
-        # Explicit prefixes: a person's diff.noprefix or diff.mnemonicPrefix must not
-        # change the paths we read back.
-        diff = _out(root, "diff", "--cached", "-U0", "--no-color", "--no-ext-diff", "--text",
-                    "--no-renames", "--src-prefix=a/", "--dst-prefix=b/", "--", *through_diff)
-        for rel, hunks in parse_hunks(diff).items():
+    if diff is not None:
+        # (Explicit prefixes above: a person's diff.mnemonicPrefix must not change the
+        # paths read back.)
+        hunks_by_path = parse_hunks(diff.output())
+        for rel in through_diff:
             f = files[rel]
-            f.staged, f.new = apply_hunks(f.stem, f.head or [], hunks, problems)
+            f.staged, f.new = apply_hunks(f.stem, f.head or [], hunks_by_path.get(rel, []),
+                                          problems)
     blobs = git.read_blobs(root, list(whole.values()))
     for rel, sha in whole.items():
         stem = rel[len("beads/"):-len(".jsonl")]

@@ -35,12 +35,19 @@ def _foreign(paths: list[str]) -> list[LedgerError]:
 
 
 def _duplicates(files: list[staged.FileRows]) -> list[LedgerError]:
-    if all(f.new is not None for f in files) and not any(f.new for f in files):
-        return []  # HEAD's rows as they were: no duplicates (the index came from a read)
+    # Where every file was read through the diff, HEAD's rows held no duplicate (they
+    # came from a successful read): only the ids of added lines can repeat.
+    suspects = None
+    if all(f.new is not None for f in files):
+        suspects = set().union(*(f.new for f in files if f.new))
+        if not suspects:
+            return []
     out = []
     seen: dict[str, tuple[str, int]] = {}
     for f in files:
         for r in f.staged:
+            if suspects is not None and r[ID] not in suspects:
+                continue
             first = seen.setdefault(r[ID], (f.rel, r[LINE]))
             if first != (f.rel, r[LINE]):
                 where = f"first on line {first[1]}" if first[0] == f.rel else f"also in {first[0]}"
