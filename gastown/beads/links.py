@@ -26,9 +26,13 @@ class Links(NamedTuple):
 
 def find(rows: Iterable[Row]) -> Links:
     rows = list(rows)
+    return Links(dangling(rows), tuple(tuple(c) for c in graph.cycles(rows)))
+
+
+def dangling(rows: Iterable[Row]) -> tuple[Dangling, ...]:
+    rows = list(rows)
     ids = {r[ID] for r in rows}
-    dangling = tuple((r[ID], t) for r in rows for t in graph.edges(r) if t not in ids)
-    return Links(dangling, tuple(tuple(c) for c in graph.cycles(rows)))
+    return tuple((r[ID], t) for r in rows for t in graph.edges(r) if t not in ids)
 
 
 def might_change(before: Callable[[str], Row | None], put: Mapping[str, Row],

@@ -71,14 +71,27 @@ def staged_blobs(root: Path) -> dict[str, str]:
     return _blob_shas(_out(root, "ls-files", "-s", "--", "beads"), 1)
 
 
-def committed_blobs(root: Path, staged: dict[str, str]) -> dict[str, str]:
+Change = tuple[str, str]  # (status letter, HEAD's blob id) of a staged path
+
+
+def changes(root: Path) -> dict[str, Change]:
+    """What this commit changes under beads/, formulas/ and rigs/, by path."""
+    out = {}
+    for line in _out(root, "diff", "--cached", "--raw", "--no-renames", "--no-abbrev", "--",
+                     "beads", "formulas", "rigs").decode().splitlines():
+        meta, _, path = line.partition("\t")
+        fields = meta.split()
+        out[path] = (fields[4][0], fields[2])
+    return out
+
+
+def committed_blobs(staged: dict[str, str], changed: dict[str, Change]) -> dict[str, str]:
     """Blob ids of the ledger files in HEAD: the staged ones, but where the diff differs."""
     out = dict(staged)
-    for line in _out(root, "diff", "--cached", "--raw", "--no-renames", "--no-abbrev",
-                     "--", "beads").decode().splitlines():
-        meta, _, path = line.partition("\t")
-        old = meta.split()[2]
-        if set(old) == {"0"}:
+    for path, (status, old) in changed.items():
+        if not path.startswith("beads/"):
+            continue
+        if status == "A":
             out.pop(path, None)  # added by this commit
         else:
             out[path] = old
@@ -154,10 +167,11 @@ def _extend_shifted(out: list[Row], rows: list[Row], shift: int) -> None:
         out.extend(rows)
 
 
-def read(root: Path, problems: list[LedgerError]) -> list[FileRows]:
+def read(root: Path, changed: dict[str, Change], problems: list[LedgerError]
+         ) -> list[FileRows]:
     """Every ledger file as staged, with HEAD's rows where they come for free."""
     staged = staged_blobs(root)
-    committed = committed_blobs(root, staged)
+    committed = committed_blobs(staged, changed)
     changed = [rel for rel, sha in staged.items()
                if rel in committed and sha != committed[rel] and rel[6:-6] in schema.LEDGER_FILES]
     # git finds the changed lines on one core while this one loads the index.

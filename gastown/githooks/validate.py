@@ -11,19 +11,14 @@ import sys
 from pathlib import Path
 
 from gastown import git
-from gastown.beads import graph, links, schema
+from gastown.beads import links, schema
 from gastown.beads.index import ID, LINE
 from gastown.beads.snapshot import parse_file
 from gastown.errors import LedgerError
 from gastown.githooks import staged
 
 Problem = str
-
-
-def _staged_files(root: Path) -> list[str]:
-    text = git.out(root, "diff", "--cached", "--name-only", "--diff-filter=ACMR", "--",
-                   "beads", "formulas", "rigs", scrub=False)
-    return [p for p in text.splitlines() if p]
+ADDED = "ACMR"  # the statuses that leave a staged file to check (not D, T)
 
 
 def _foreign(paths: list[str]) -> list[LedgerError]:
@@ -65,7 +60,7 @@ def _links_unchanged(files: list[staged.FileRows]) -> bool:
         return False  # some bead went away
     awaited: set[str] = set()
     if any(bid not in before for bid in put):  # a new bead: was anyone waiting for its id?
-        awaited = {t for r in before.values() for t in graph.edges(r) if t not in before}
+        awaited = {target for _, target in links.dangling(before.values())}
     return not links.might_change(before.get, put, (), awaited)
 
 
@@ -88,11 +83,11 @@ def _new_link_problems(root: Path, files: list[staged.FileRows]) -> list[Problem
     return out
 
 
-def ledger_problems(root: Path, paths: list[str]) -> list[Problem]:
+def ledger_problems(root: Path, changed: dict[str, staged.Change]) -> list[Problem]:
     """What is wrong with the staged ledger: all a reader refuses, and the dangling
     links and cycles this commit adds."""
-    problems = _foreign(paths)
-    files = staged.read(root, problems)
+    problems = _foreign([p for p, (status, _) in changed.items() if status in ADDED])
+    files = staged.read(root, changed, problems)
     problems.extend(_duplicates(files))
     if problems:
         return [str(p) for p in problems]
@@ -129,11 +124,12 @@ def is_formula(path: str) -> bool:
 
 
 def check_staged(root: Path) -> int:
-    staged_paths = _staged_files(root)
+    changed = staged.changes(root)
+    present = [p for p, (status, _) in changed.items() if status in ADDED]
     out: list[Problem] = []
-    if any(p.startswith("beads/") for p in staged_paths):
-        out.extend(ledger_problems(root, staged_paths))
-    formulas = [p for p in staged_paths if is_formula(p)]
+    if any(p.startswith("beads/") for p in present):
+        out.extend(ledger_problems(root, changed))
+    formulas = [p for p in present if is_formula(p)]
     if formulas:
         out.extend(formula_problems(root, formulas))
     if out:

@@ -17,14 +17,17 @@ class Check:
 
 
 def _merge_driver(town: Town) -> list[str]:
-    problems = []
     import shlex
     import shutil
 
     from gastown.town.install import MERGE_ARGS
 
+    problems = []
     driver = git.git(town.root, "config", "merge.beads.driver", check=False).stdout.decode().strip()
-    words = shlex.split(driver) if driver else []
+    try:
+        words = shlex.split(driver)
+    except ValueError:  # an unbalanced quote written by hand
+        words = []
     if words[1:] != MERGE_ARGS.split():
         problems.append(f"merge.beads.driver is {driver or 'unset'}, not `bd {MERGE_ARGS}`")
     elif shutil.which(words[0]) is None:

@@ -306,3 +306,12 @@ def test_reactions_off_in_town_toml_silences_hooks_and_writers(town, bd, monkeyp
     time.sleep(0.5)
     assert (town.state / "cursor").read_text() == cursor
     assert not any(e["bead"] == bid for e in feed(town))
+
+
+def test_doctor_names_a_hand_broken_merge_driver_and_fixes_it(town, gt):
+    git(town.root, "config", "merge.beads.driver", "'bd merge %A %O %A %B")
+    out = gt("doctor").assert_failure(1).out
+    assert "merge.beads.driver is 'bd merge" in out
+    gt("doctor", "--fix").assert_success()
+    assert git_out(town.root, "config", "merge.beads.driver").endswith(" merge %A %O %A %B")
+    gt("doctor").assert_success()

@@ -189,7 +189,7 @@ def test_the_diff_path_reads_only_the_changed_lines(town, bd, monkeypatch):
     (town.root / rel).write_text("\n".join(lines) + "\n")
     subprocess.run(["git", "add", rel], cwd=town.root, check=True)
     problems: list = []
-    files = staged.read(town.root, problems)
+    files = staged.read(town.root, staged.changes(town.root), problems)
     work = files[0]
     assert problems == [] and work.new == {"gt-aaaa", edited["id"]}
 
