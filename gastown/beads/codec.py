@@ -21,10 +21,19 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class Number(float):
+    """A JSON number with a fraction or exponent, remembering the text it was read as,
+    so a field gastown does not know (`2.50`, `1e2`, `-0.0`) is written back exactly."""
+
+    __slots__ = ("text",)
+    text: str
+
+
 def _finite_float(text: str) -> float:
-    value = float(text)
+    value = Number(text)
     if value in (float("inf"), float("-inf")):
         raise ValueError(f"number {text} is out of range")  # json would read Infinity
+    value.text = text
     return value
 
 
@@ -75,10 +84,51 @@ def _decoder(data: bytes) -> Callable[[int, bytes], Any]:
     return decode
 
 
+def _mark_numbers(value: Any, texts: list[str], tag: str) -> Any:
+    """`value` with each Number replaced by a unique placeholder string."""
+    if isinstance(value, Number):
+        texts.append(value.text)
+        return f"{tag}{len(texts) - 1}\x00"
+    if isinstance(value, dict):
+        return {k: _mark_numbers(v, texts, tag) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mark_numbers(v, texts, tag) for v in value]
+    return value
+
+
 def dumps(bead: dict[str, Any]) -> bytes:
     """The canonical line for a bead, without the newline."""
-    return json.dumps(schema.canonical(bead), ensure_ascii=False, allow_nan=False,
-                      separators=(",", ":")).encode()
+    return encode(schema.canonical(bead)).encode()
+
+
+def encode(value: Any, **options: Any) -> str:
+    """JSON text of `value`, UTF-8 as is (json.dumps `options` allowed, e.g. indent).
+
+    Numbers read with a fraction or exponent are written as their original text:
+    json would re-format them (`2.50` as `2.5`, `1e2` as `100.0`).
+    """
+    options = {"ensure_ascii": False, "allow_nan": False, "separators": (",", ":"), **options}
+    if not _has_number(value):
+        return json.dumps(value, **options)
+    import os
+
+    texts: list[str] = []
+    tag = f"\x00{os.urandom(8).hex()}:"
+    line = json.dumps(_mark_numbers(value, texts, tag), **options)
+    quoted_tag = json.dumps(tag)[1:-1]
+    for i, text in enumerate(texts):
+        line = line.replace(f'"{quoted_tag}{i}\\u0000"', text, 1)
+    return line
+
+
+def _has_number(value: Any) -> bool:
+    if isinstance(value, Number):
+        return True
+    if isinstance(value, dict):
+        return any(_has_number(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_number(v) for v in value)
+    return False
 
 
 def split_lines(data: bytes) -> list[bytes]:

@@ -15,6 +15,7 @@ import bisect
 import contextlib
 import json
 import os
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -153,6 +154,60 @@ def _rewrite(lf: snapshot.LedgerFile, put: dict[str, bytes], drop: set[str]
                 offset += len(text) + 1
     copy(done, len(rows))
     return b"".join(chunks), new_rows
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+def layout_problem(data: bytes, rows: list[Row]) -> str | None:
+    """Why `data` is not laid out canonically, or None.
+
+    Canonical: one line per row, in row order, each ended by a lone LF; ids strictly
+    increasing; no byte-order mark, blank line or missing final newline. Rows come
+    from reading `data` (or from a splice of such rows), so when the lines abut
+    exactly and the newlines number the rows, every line is a row's line.
+    """
+    if data.startswith(BOM):
+        return "starts with a byte-order mark"
+    if b"\r" in data:
+        return "has CR characters (CRLF line endings)"
+    if not rows:
+        return None if not data else "holds only blank lines"
+    starts = [r[index.OFFSET] for r in rows]
+    ends = [r[index.OFFSET] + r[index.LENGTH] + 1 for r in rows]
+    if starts[0] != 0 or starts[1:] != ends[:-1] or ends[-1] != len(data):
+        return "has blank lines or no final newline"
+    if data.count(b"\n") != len(rows):
+        return "does not end each line with a newline"
+    ids = [r[ID] for r in rows]
+    if not all(a < b for a, b in zip(ids, ids[1:])):
+        dup = next((a for a, b in zip(sorted(ids), sorted(ids)[1:]) if a == b), None)
+        return f"holds id {dup} twice" if dup else "is not sorted by id"
+    return None
+
+
+def canonical_file(lf: snapshot.LedgerFile) -> snapshot.LedgerFile:
+    """`lf` as a writer lays it out: its lines, unchanged but for a byte-order mark,
+    CR characters and surrounding blanks removed, sorted by id, LF-ended, no blank lines."""
+    problem = layout_problem(lf.data(), lf.rows)
+    if problem is None:
+        return lf
+    print(f"note: {lf.rel} {problem}; this write stores it canonically (sorted by id, "
+          f"LF endings)", file=sys.stderr)
+    chunks: list[bytes] = []
+    rows: list[Row] = []
+    offset = 0
+    for number, row in enumerate(sorted(lf.rows, key=lambda r: r[ID]), start=1):
+        text = lf.raw(row)
+        if text.startswith(BOM):
+            text = text[len(BOM):]
+        text = text.strip(b" \t\r")
+        if b"\r" in text:  # JSON whitespace inside the line: only re-encoding drops it
+            text = codec.dumps(codec.loads(text))
+        chunks.append(text + b"\n")
+        rows.append(row[:index.OFFSET] + (offset, len(text), number))
+        offset += len(text) + 1
+    return snapshot.LedgerFile(lf.town, lf.stem, rows, None, b"".join(chunks))
 
 
 def _journal(town: Town, txn: dict[str, Any]) -> None:
@@ -333,7 +388,11 @@ def apply(town: Town, snap: snapshot.Snapshot, change: Change, message: str) -> 
     written: dict[str, tuple[bytes, list[Row]]] = {}
     for stem in sorted(by_file):
         put, drop = by_file[stem]
-        written[stem] = _rewrite(snap.files[stem], put, drop)
+        body, rows = written[stem] = _rewrite(canonical_file(snap.files[stem]), put, drop)
+        problem = layout_problem(body, rows)
+        if problem:
+            raise GastownError(f"refusing to commit beads/{stem}.jsonl: the new file {problem}; "
+                               f"nothing was written (run `gt doctor`)")
     crcs = {stem: index.checksum(body) for stem, (body, _) in written.items()}
     _journal(town, {"message": message,
                     "files": {f"beads/{stem}.jsonl": crc for stem, crc in crcs.items()}})

@@ -36,8 +36,11 @@ def _merge_driver(town: Town) -> list[str]:
         attributes = (town.root / ".gitattributes").read_text()
     except FileNotFoundError:
         attributes = ""
-    if "beads/*.jsonl merge=beads" not in attributes:
-        problems.append(".gitattributes does not route beads/*.jsonl to the beads merge driver")
+    from gastown.town.install import LEDGER_ATTRIBUTES
+
+    if LEDGER_ATTRIBUTES not in attributes.splitlines():
+        problems.append(f".gitattributes lacks `{LEDGER_ATTRIBUTES}` (the beads merge driver, "
+                        f"and no line-ending conversion of ledger files)")
     return problems
 
 
@@ -86,13 +89,15 @@ def run(town: Town, *, fix: bool = False) -> list[Check]:
         install_shims(town.root)
 
     def mend_merge() -> None:
-        from gastown.town.install import GITATTRIBUTES, _configure_git
+        from gastown.town.install import GITATTRIBUTES, LEDGER_ATTRIBUTES, _configure_git
 
         _configure_git(town.root)
         path = town.root / ".gitattributes"
-        text = path.read_text() if path.exists() else ""
-        if "beads/*.jsonl merge=beads" not in text:
-            path.write_text(text + ("" if text.endswith("\n") or not text else "\n") + GITATTRIBUTES)
+        lines = path.read_text().splitlines() if path.exists() else []
+        if LEDGER_ATTRIBUTES not in lines:
+            kept = [ln for ln in lines if not ln.startswith("beads/*.jsonl ")]
+            text = "".join(f"{ln}\n" for ln in kept)
+            path.write_text(text + GITATTRIBUTES)
 
     def mend_cursor() -> None:
         from gastown.githooks.reactor import head, write_cursor

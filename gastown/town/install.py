@@ -20,9 +20,12 @@ rigs/*/*
 !rigs/*/formulas/
 """
 
-GITATTRIBUTES = """\
-# Ledger files merge bead by bead (see `bd merge`).
-beads/*.jsonl merge=beads
+# `-text`: git never converts a ledger file's line endings (core.autocrlf, eol), so
+# the bytes committed are the bytes every clone reads and writes.
+LEDGER_ATTRIBUTES = "beads/*.jsonl merge=beads -text"
+GITATTRIBUTES = f"""\
+# Ledger files merge bead by bead (see `bd merge`) and are stored byte for byte.
+{LEDGER_ATTRIBUTES}
 """
 
 TASKS_PY = """\
