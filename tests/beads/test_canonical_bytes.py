@@ -20,7 +20,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gastown.beads import snapshot, store
-from gastown.errors import GastownError
 from gastown.town.install import install
 from gastown.town.paths import Town
 from tests.conftest import git_out, run_process
