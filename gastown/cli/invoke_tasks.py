@@ -5,8 +5,8 @@ import os
 import sys
 from typing import Any
 
-from invoke import Collection, Task
-from invoke.parser import Argument, ParserContext
+from invoke import Task
+from invoke.parser import Argument
 
 from gastown.cli.spec import Arg, Command
 from gastown.errors import error_handler
@@ -68,9 +68,25 @@ def _argument(arg: Arg) -> Argument:
     if kind is list and default is None:
         default = []
     # invoke aliases attr_name to the first name: only give it when they differ.
-    return Argument(names=names, kind=kind, default=default, help=arg.help,
+    return _Positional(names=names, kind=kind, default=default, help=arg.help,
                     positional=arg.kind in ("pos", "pos?"),
                     attr_name=arg.name if arg.name != main else None)
+
+
+class _Positional(Argument):  # type: ignore[misc]
+    """An argument that counts as given once the task's --help is (for `inv T --help`)."""
+
+    help_flag: Argument | None = None
+
+    @property
+    def value(self) -> Any:
+        if self._value is None and self.help_flag is not None and self.help_flag.value:
+            return ""
+        return self._value if self._value is not None else self.default
+
+    @value.setter
+    def value(self, arg: str) -> None:
+        self.set_value(arg, cast=True)
 
 
 class SpecTask(Task):  # type: ignore[misc]
@@ -82,11 +98,11 @@ class SpecTask(Task):  # type: ignore[misc]
 
         def body(c: Any, **kwargs: Any) -> int:
             prog = os.path.basename(sys.argv[0] or "gt")
-            if kwargs.pop(HELP, False):
-                print(task_help(command, prog, self.dotted or command.name))
-                return 0
             # invoke's own Program (`inv`) would print a traceback: map errors here
             with error_handler(prog):
+                if kwargs.pop(HELP, False):
+                    print(task_help(command, prog, self.dotted or command.name))
+                    return 0
                 code = command.resolve()(**values_of(command, kwargs))
             if code:
                 raise SystemExit(code)  # invoke ignores return values
@@ -100,24 +116,10 @@ class SpecTask(Task):  # type: ignore[misc]
         # invoke fills positionals in order and only knows single-value ones; a
         # pos*/pos+ argument is given as a repeatable flag (`--ids a --ids b`) or, by
         # gt's argv rewriting, from the trailing words.
-        args.append(Argument(names=[HELP], kind=bool, default=False,
-                             help="print this command's help"))
+        help_flag = Argument(names=[HELP], kind=bool, default=False,
+                             help="print this command's help")
+        for a in args:
+            a.help_flag = help_flag
+        args.append(help_flag)
         return sorted(args, key=lambda a: not a.positional)
 
-
-class _HelpContext(ParserContext):  # type: ignore[misc]
-    @property
-    def missing_positional_args(self) -> list[Argument]:
-        # `inv mol.status --help`: the help is wanted, not the missing MOLECULE
-        flag = self.args.get(HELP)
-        if flag is not None and flag.value:
-            return []
-        return super().missing_positional_args  # type: ignore[no-any-return]
-
-
-class SpecCollection(Collection):  # type: ignore[misc]
-    """The namespace's root: its parser contexts let a task's --help stand alone."""
-
-    def to_contexts(self, ignore_unknown_help: bool | None = None) -> list[ParserContext]:
-        return [_HelpContext(name=c.name, aliases=c.aliases, args=c.args.values())
-                for c in super().to_contexts(ignore_unknown_help=ignore_unknown_help)]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from invoke import Collection
 
-from gastown.cli.invoke_tasks import SpecCollection, SpecTask
+from gastown.cli.invoke_tasks import SpecTask
 from gastown.cli.modules import GROUPS, commands_of
 from gastown.cli.spec import Command
 
@@ -26,7 +26,7 @@ def _collection(name: str | None, commands: tuple[Command, ...]) -> Collection:
 
 
 def build_namespace() -> Collection:
-    ns = SpecCollection()
+    ns = Collection()
     for group, module in GROUPS:
         if group is None:
             for task in _collection(None, commands_of(module)).tasks.values():

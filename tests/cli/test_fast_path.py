@@ -102,3 +102,18 @@ def test_non_utf8_argument_is_a_usage_error(town) -> None:
                        cwd=town.root, capture_output=True)
     assert p.returncode == 2
     assert b"argument 3" in p.stderr and b"UTF-8" in p.stderr
+
+
+def test_inv_task_help_is_not_taken_as_a_positional(town) -> None:
+    i = _inv(town.root, "mol.status", "--help")
+    assert i.returncode == 0, i.stderr
+    assert i.stdout.startswith("Usage: inv mol.status [--options] MOLECULE")
+    assert "--json" in i.stdout and "Traceback" not in i.stderr
+
+
+def test_inv_runs_the_same_namespace(gt, town) -> None:
+    gt("bead", "create", "one").assert_success()
+    listed = _inv(town.root, "-l")
+    assert listed.returncode == 0 and "bead.ready" in listed.stdout
+    ready = _inv(town.root, "bead.ready", "--json")
+    assert ready.returncode == 0 and ready.stdout == gt("bead", "ready", "--json").out
