@@ -46,6 +46,16 @@ class NotFound(GastownError):
     """A bead, agent or file named by the user does not exist."""
 
 
+def check_argv(argv: list[str]) -> None:
+    """Raise UsageError naming the first argument that is not valid UTF-8."""
+    for i, arg in enumerate(argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise UsageError(f"argument {i} ({shown}) is not valid UTF-8") from None
+
+
 def crash_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "gastown"

@@ -101,10 +101,10 @@ def bd(town: Town) -> Callable[..., Outcome]:
 @pytest.fixture
 def gt(town: Town) -> Callable[..., Outcome]:
     """Run `gt ARGS` in-process in the town; returns an Outcome."""
-    from gastown.cli.gt import program
+    from gastown.cli.gt import run as gt_run
 
     def run(*args: str, cwd: Path | None = None) -> Outcome:
-        return _in_process(lambda: program().run(["gt", *args][1:]), ["gt", *args],
+        return _in_process(lambda: gt_run(list(args)), ["gt", *args],
                            cwd or town.root)
 
     return run

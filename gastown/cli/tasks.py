@@ -3,12 +3,9 @@ from __future__ import annotations
 
 from invoke import Collection
 
-from gastown.beads.commands import COMMANDS as BEAD_COMMANDS
 from gastown.cli.invoke_tasks import SpecTask
+from gastown.cli.modules import GROUPS, commands_of
 from gastown.cli.spec import Command
-from gastown.formulas.commands import COMMANDS as FORMULA_COMMANDS
-from gastown.molecules.commands import COMMANDS as MOL_COMMANDS
-from gastown.town.commands import COMMANDS as TOWN_COMMANDS
 
 
 def _collection(name: str | None, commands: tuple[Command, ...]) -> Collection:
@@ -16,21 +13,26 @@ def _collection(name: str | None, commands: tuple[Command, ...]) -> Collection:
     groups: dict[str, Collection] = {}
     for cmd in commands:
         head, _, tail = cmd.name.partition(".")
+        task = SpecTask(cmd)
+        task.dotted = f"{name}.{cmd.name}" if name else cmd.name
         if tail:
             if head not in groups:
                 groups[head] = Collection(head)
                 root.add_collection(groups[head])
-            groups[head].add_task(SpecTask(cmd), name=tail)
+            groups[head].add_task(task, name=tail)
         else:
-            root.add_task(SpecTask(cmd), name=head)
+            root.add_task(task, name=head)
     return root
 
 
 def build_namespace() -> Collection:
-    ns = _collection(None, TOWN_COMMANDS)
-    ns.add_collection(_collection("bead", BEAD_COMMANDS))
-    ns.add_collection(_collection("formula", FORMULA_COMMANDS))
-    ns.add_collection(_collection("mol", MOL_COMMANDS))
+    ns = Collection()
+    for group, module in GROUPS:
+        if group is None:
+            for task in _collection(None, commands_of(module)).tasks.values():
+                ns.add_task(task)
+        else:
+            ns.add_collection(_collection(group, commands_of(module)))
     return ns
 
 

@@ -1,0 +1,22 @@
+"""The command modules behind `gt` and `inv`: (group, module with COMMANDS), declared once.
+
+`gt`'s fast path imports only the module of the group it runs; the invoke namespace
+(gastown/cli/tasks.py) is built from all of them. A group of None puts its commands
+at the top level (`gt install`).
+"""
+from __future__ import annotations
+
+import importlib
+
+from gastown.cli.spec import Command
+
+GROUPS: tuple[tuple[str | None, str], ...] = (
+    (None, "gastown.town.commands"),
+    ("bead", "gastown.beads.commands"),
+    ("formula", "gastown.formulas.commands"),
+    ("mol", "gastown.molecules.commands"),
+)
+
+
+def commands_of(module: str) -> tuple[Command, ...]:
+    return tuple(importlib.import_module(module).COMMANDS)
