@@ -8,7 +8,6 @@ switch) the net difference between the two trees is one change set.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -54,19 +53,29 @@ def _raw_changes(lines: list[str]) -> list[tuple[str, str, str]]:
 
 
 def commits_between(root: Path, cursor: str | None, head: str) -> list[Commit]:
-    """The commits from cursor (exclusive) to head that changed the ledger, oldest first."""
+    """The ledger changes from cursor (exclusive) to head, oldest first.
+
+    Commit by commit only when the cursor lies on HEAD's first-parent line (the
+    branch grew from it: commits, merges into it). Otherwise (a fast-forward onto a
+    merge made elsewhere, a rebase, a branch switch) the walk would re-include
+    changes already reported, so the net difference between the two trees is one
+    change set, attributed to HEAD.
+    """
     if cursor and _is_ancestor(root, cursor, head):
         text = git.out(root, "log", "--first-parent", "--diff-merges=first-parent", "--reverse",
-                       "--no-abbrev", "--raw", "--format=%x1e%H%x00%ct%x00%an%x00%B%x00",
-                       f"{cursor}..{head}", "--", LEDGER)
-        commits = []
+                       "--no-abbrev", "--raw", "--format=%x1e%H%x00%P%x00%ct%x00%an%x00%B%x00",
+                       f"{cursor}..{head}")
+        commits, parent = [], cursor
         for record in text.split("\x1e")[1:]:
-            sha, ts, author, body, rest = record.split("\x00", 4)
+            sha, parents, ts, author, body, rest = record.split("\x00", 5)
+            if parents.split()[:1] != [parent]:
+                break  # the cursor is not on HEAD's first-parent line
+            parent = sha
             changes = _raw_changes(rest.splitlines())
             if changes:
                 commits.append(Commit(sha, _iso(ts), _actor(author, body), tuple(changes)))
-        return commits
-    # Not a fast-forward from the cursor: one net change set, attributed to HEAD.
+        else:
+            return commits
     base = cursor if cursor and _exists(root, cursor) else None
     if base is None:
         return []
@@ -84,26 +93,36 @@ def _exists(root: Path, rev: str) -> bool:
     return git.git(root, "cat-file", "-e", f"{rev}^{{commit}}", check=False).returncode == 0
 
 
-def bead_changes(old: bytes, new: bytes, path: str) -> Iterator[tuple[Bead | None, Bead | None]]:
-    """(before, after) for every bead whose line differs; None for created/deleted."""
+def bead_changes(old: bytes, new: bytes, path: str) -> list[tuple[Bead | None, Bead | None]] | None:
+    """(before, after) for every bead whose line differs; None for created/deleted.
+
+    None when `new` has a line that is not a bead (a commit made without the
+    pre-commit check): its beads are not known, so nothing is said about them.
+    """
     old_lines = set(codec.split_lines(old))
     new_lines = set(codec.split_lines(new))
-    before = {b["id"]: b for b in _decode(old_lines - new_lines, path)}
-    after = {b["id"]: b for b in _decode(new_lines - old_lines, path)}
-    for bid in sorted(before.keys() | after.keys()):
-        yield before.get(bid), after.get(bid)
+    after_beads = _decode(new_lines - old_lines, path)
+    if after_beads is None:
+        return None
+    before = {b["id"]: b for b in _decode(old_lines - new_lines, path) or ()}
+    after = {b["id"]: b for b in after_beads}
+    return [(before.get(bid), after.get(bid)) for bid in sorted(before.keys() | after.keys())]
 
 
-def _decode(lines: set[bytes], path: str) -> Iterator[Bead]:
+def _decode(lines: set[bytes], path: str) -> list[Bead] | None:
+    """The beads on these lines; None if one is not a bead."""
+    beads = []
     for line in lines:
         if not line.strip():
             continue
         try:
             bead = codec.loads(line)
         except ValueError:
-            continue  # pre-commit refuses bad lines; history made without it is skipped
-        if isinstance(bead, dict) and isinstance(bead.get("id"), str):
-            yield bead
+            return None
+        if not (isinstance(bead, dict) and isinstance(bead.get("id"), str)):
+            return None
+        beads.append(bead)
+    return beads
 
 
 def _event(commit: Commit, kind: str, bead: Bead, **extra: Any) -> dict[str, Any]:
@@ -158,12 +177,24 @@ def events_for(commit: Commit, before: Bead | None, after: Bead | None) -> list[
     return out
 
 
-def commit_events(root: Path, commit: Commit) -> list[dict[str, Any]]:
-    """Every event of one commit, with convoy membership resolved for closes."""
-    blobs = git.read_blobs(root, [s for _, old, new in commit.changes for s in (old, new)])
+def commit_events(root: Path, commit: Commit, reported: dict[str, str]) -> list[dict[str, Any]]:
+    """Every event of one commit, with convoy membership resolved for closes.
+
+    `reported` maps a ledger path to the blob whose beads were last reported when
+    that is not the commit's parent blob (a commit in between was unreadable); it
+    is updated in place: a readable file clears its entry, an unreadable one keeps
+    the last reported blob.
+    """
+    bases = {path: reported.get(path, old) for path, old, _ in commit.changes}
+    blobs = git.read_blobs(root, [*bases.values(), *(new for _, _, new in commit.changes)])
     events: list[dict[str, Any]] = []
-    for path, old, new in commit.changes:
-        for before, after in bead_changes(blobs[old], blobs[new], path):
+    for path, _old, new in commit.changes:
+        changes = bead_changes(blobs[bases[path]], blobs[new], path)
+        if changes is None:
+            reported[path] = bases[path]
+            continue
+        reported.pop(path, None)
+        for before, after in changes:
             events.extend(events_for(commit, before, after))
     closed = {e["bead"] for e in events if e["type"] == "closed"}
     if closed:

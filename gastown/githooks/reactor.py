@@ -32,22 +32,42 @@ QUEUED_ATTEMPTS = 5
 
 
 def read_cursor(town: Town) -> str | None:
+    return read_reported(town)[0]
+
+
+def read_reported(town: Town) -> tuple[str | None, dict[str, str]]:
+    """The cursor, and the ledger files whose reported beads are not the cursor's
+    (`blob path` lines after the first: the last readable blob of a file that a
+    commit made unreadable)."""
     try:
-        return (town.state / CURSOR).read_text().strip() or None
+        lines = (town.state / CURSOR).read_text().splitlines()
     except FileNotFoundError:
-        return None
+        return None, {}
+    if not lines or not lines[0].strip():
+        return None, {}
+    reported = dict(reversed(line.split(" ", 1)) for line in lines[1:] if " " in line)
+    return lines[0].strip(), reported
 
 
-def write_cursor(town: Town, sha: str) -> None:
+def write_cursor(town: Town, sha: str, reported: dict[str, str] | None = None) -> None:
+    """Cursor and reported-state overrides in one atomic replace."""
     path = town.state / CURSOR
     tmp = path.with_name(f".cursor.{os.getpid()}.tmp")
-    tmp.write_text(sha + "\n")
+    extra = "".join(f"{blob} {file}\n" for file, blob in sorted((reported or {}).items()))
+    tmp.write_text(sha + "\n" + extra)
     os.replace(tmp, path)
 
 
 def head(town: Town) -> str | None:
     proc = git.git(town.root, "rev-parse", "-q", "--verify", "HEAD", check=False)
     return proc.stdout.decode().strip() or None
+
+
+def on_branch(town: Town) -> bool:
+    """Whether HEAD is a branch. A detached HEAD (`git checkout <commit>`, the middle
+    of a rebase) is a look at other history, not news: the reactor waits for the
+    branch to come back."""
+    return git.git(town.root, "symbolic-ref", "-q", "HEAD", check=False).returncode == 0
 
 
 def log(town: Town, message: str) -> None:
@@ -140,8 +160,8 @@ def catch_up(town: Town) -> int:
     processed = 0
     while True:
         tip = head(town)
-        cursor = read_cursor(town)
-        if tip is None or cursor == tip:
+        cursor, reported = read_reported(town)
+        if tip is None or cursor == tip or not on_branch(town):
             return processed
         if cursor is None:
             write_cursor(town, tip)  # a fresh clone: history is not news
@@ -152,12 +172,12 @@ def catch_up(town: Town) -> int:
         from gastown.githooks import events as ev
 
         for commit in ev.commits_between(town.root, cursor, tip):
-            events = ev.commit_events(town.root, commit)
+            events = ev.commit_events(town.root, commit, reported)
             if events:
                 run_reactions(town, reactions, events)
-            write_cursor(town, commit.sha)
+            write_cursor(town, commit.sha, reported)
             processed += 1
-        write_cursor(town, tip)
+        write_cursor(town, tip, reported)
 
 
 def react(town: Town) -> int:
@@ -174,7 +194,7 @@ def react(town: Town) -> int:
                 return total
             total += catch_up(town)
         tip = head(town)
-        if tip == read_cursor(town):
+        if tip == read_cursor(town) or not on_branch(town):
             if total and tip:
                 from gastown.beads.snapshot import note_blobs
 
