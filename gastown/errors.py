@@ -46,6 +46,16 @@ class NotFound(GastownError):
     """A bead, agent or file named by the user does not exist."""
 
 
+def check_argv(argv: list[str]) -> None:
+    """Refuse arguments that are not UTF-8 (the OS hands them over surrogate-escaped)."""
+    for position, arg in enumerate(argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise UsageError(f"argument {position} is not UTF-8: {shown!r}") from None
+
+
 def crash_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "gastown"

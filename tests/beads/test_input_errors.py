@@ -1,0 +1,28 @@
+"""Input errors of `bd` are clean: exit 2, the argument named, no traceback, nothing written."""
+from __future__ import annotations
+
+import subprocess
+
+from tests.conftest import BIN
+
+
+def _head(root) -> str:
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def test_argv_that_is_not_utf8_is_refused(town) -> None:
+    before = _head(town.root)
+    proc = subprocess.run([str(BIN / "bd"), "create", b"\xff"], cwd=town.root,
+                          capture_output=True, stdin=subprocess.DEVNULL)
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 2
+    assert "argument 2 is not UTF-8" in err and "\\xff" in err
+    assert "Traceback" not in err
+    assert _head(town.root) == before
+
+
+def test_version(bd) -> None:
+    outcome = bd("--version")
+    assert outcome.code == 0
+    assert "bd version 0.1.0 (gastown)" in outcome.out
