@@ -9,8 +9,8 @@ import gc
 import sys
 from collections.abc import Sequence
 
-from gastown.cli.spec import Arg, Command
 from gastown import __version__
+from gastown.cli.spec import Arg, Command
 from gastown.errors import UsageError, check_argv, error_handler
 
 

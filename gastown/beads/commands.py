@@ -61,9 +61,12 @@ def _detail(bead: Bead) -> str:
 
 def _int(value: Any, flag: str) -> int:
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise UsageError(f"{flag} wants a whole number, got {value!r}") from None
+    if number < 0:
+        raise UsageError(f"{flag} must not be negative, got {value!r}")
+    return number
 
 
 def create(*, title: str, issue_type: str, priority: str, description: str | None,

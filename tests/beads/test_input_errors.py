@@ -26,3 +26,12 @@ def test_version(bd) -> None:
     outcome = bd("--version")
     assert outcome.code == 0
     assert "bd version 0.1.0 (gastown)" in outcome.out
+
+
+def test_negative_limit_is_refused(bd, town) -> None:
+    for verb in ("list", "ready", "search"):
+        args = [verb, "x"] if verb == "search" else [verb]
+        outcome = bd(*args, "--limit=-3")
+        assert outcome.code == 2, (verb, outcome)
+        assert "--limit must not be negative" in outcome.err
+        assert "Traceback" not in outcome.err
