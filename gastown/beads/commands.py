@@ -85,6 +85,8 @@ def create(*, title: str, issue_type: str, priority: str, description: str | Non
 
 
 def show(*, ids: list[str], json: bool) -> int:
+    if not ids:
+        raise UsageError("show needs at least one bead id (e.g. `show gt-4ncl`)")
     with snapshot.load(find_town()) as snap:
         beads = queries.show(snap, ids)
     if json:

@@ -35,3 +35,10 @@ def test_negative_limit_is_refused(bd, town) -> None:
         assert outcome.code == 2, (verb, outcome)
         assert "--limit must not be negative" in outcome.err
         assert "Traceback" not in outcome.err
+
+
+def test_show_without_ids_is_a_usage_error(bd, gt, town) -> None:
+    for outcome in (bd("show"), gt("bead", "show")):
+        assert outcome.code == 2, outcome
+        assert "required: ids" in outcome.err or "at least one bead id" in outcome.err
+        assert "Traceback" not in outcome.err
