@@ -143,6 +143,13 @@ def update(*, ids: list[str], status: str | None, title: str | None, priority: s
            assignee: str | None, description: str | None, notes: str | None,
            append_notes: str | None, add_label: list[str], remove_label: list[str],
            claim: bool, json: bool) -> int:
+    changes = (status, title, priority, assignee, description, notes, append_notes)
+    if all(c is None for c in changes) and not (add_label or remove_label or claim):
+        raise UsageError("update: nothing to change (give e.g. --status, --title, "
+                         "--assignee, --add-label or --claim)")
+    if claim and assignee is not None:
+        raise UsageError("update: --assignee and --claim do not go together "
+                         "(--claim assigns the bead to you)")
     beads = _ops().update(find_town(), ids, status=status, title=title, priority=priority,
                        assignee=assignee, description=description, notes=notes,
                        append_notes=append_notes, add_labels=split_list(add_label),

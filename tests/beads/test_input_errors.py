@@ -42,3 +42,14 @@ def test_show_without_ids_is_a_usage_error(bd, gt, town) -> None:
         assert outcome.code == 2, outcome
         assert "required: ids" in outcome.err or "at least one bead id" in outcome.err
         assert "Traceback" not in outcome.err
+
+
+def test_update_with_nothing_to_change_or_assignee_with_claim(bd, town) -> None:
+    bead_id = bd("create", "a task", "--json").assert_success().out.split('"id": "')[1].split('"')[0]
+    before = _head(town.root)
+    nothing = bd("update", bead_id)
+    assert nothing.code == 2 and "nothing to change" in nothing.err
+    both = bd("update", bead_id, "-a", "bob", "--claim")
+    assert both.code == 2 and "--assignee and --claim" in both.err
+    assert "Traceback" not in nothing.err + both.err
+    assert _head(town.root) == before
