@@ -47,13 +47,13 @@ class NotFound(GastownError):
 
 
 def check_argv(argv: list[str]) -> None:
-    """Raise UsageError naming the first argument that is not valid UTF-8."""
-    for i, arg in enumerate(argv, 1):
+    """Refuse arguments that are not UTF-8 (the OS hands them over surrogate-escaped)."""
+    for position, arg in enumerate(argv, 1):
         try:
             arg.encode("utf-8")
         except UnicodeEncodeError:
             shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-            raise UsageError(f"argument {i} ({shown}) is not valid UTF-8") from None
+            raise UsageError(f"argument {position} is not UTF-8: {shown!r}") from None
 
 
 def crash_dir() -> Path:

@@ -9,8 +9,9 @@ import gc
 import sys
 from collections.abc import Sequence
 
+from gastown import __version__
 from gastown.cli.spec import Arg, Command
-from gastown.errors import UsageError, error_handler
+from gastown.errors import UsageError, check_argv, error_handler
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,11 +35,24 @@ def _add(parser: argparse.ArgumentParser, arg: Arg) -> None:
                             help=arg.help)
     else:
         parser.add_argument(*arg.flags, dest=arg.name, default=arg.default, help=arg.help,
-                            type=int if arg.kind == "int" else str)
+                            type=_count if arg.kind == "int" else str)
+
+
+def _count(text: str) -> int:
+    """Every int option of the ledger commands is a count or a limit: never negative."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return value
 
 
 def build(commands: Sequence[Command], prog: str, only: str | None = None) -> _Parser:
     parser = _Parser(prog=prog, description="beads: the ledger of a gastown town")
+    parser.add_argument("--version", action="version",
+                        version=f"{prog} version {__version__} (gastown)")
     subs = parser.add_subparsers(dest="verb", metavar="VERB")
     groups: dict[str, argparse._SubParsersAction] = {}  # type: ignore[type-arg]
     for cmd in commands:
@@ -80,7 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from gastown.beads.commands import COMMANDS
 
     with error_handler("bd"):
-        return run(sys.argv[1:] if argv is None else argv, COMMANDS, "bd")
+        args = list(sys.argv[1:] if argv is None else argv)
+        check_argv(args)
+        return run(args, COMMANDS, "bd")
     return 3  # pragma: no cover - error_handler always raises or returns
 
 

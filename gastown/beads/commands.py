@@ -61,9 +61,12 @@ def _detail(bead: Bead) -> str:
 
 def _int(value: Any, flag: str) -> int:
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise UsageError(f"{flag} wants a whole number, got {value!r}") from None
+    if number < 0:
+        raise UsageError(f"{flag} must not be negative, got {value!r}")
+    return number
 
 
 def create(*, title: str, issue_type: str, priority: str, description: str | None,
@@ -82,6 +85,8 @@ def create(*, title: str, issue_type: str, priority: str, description: str | Non
 
 
 def show(*, ids: list[str], json: bool) -> int:
+    if not ids:
+        raise UsageError("show needs at least one bead id (e.g. `show gt-4ncl`)")
     with snapshot.load(find_town()) as snap:
         beads = queries.show(snap, ids)
     if json:
@@ -138,6 +143,13 @@ def update(*, ids: list[str], status: str | None, title: str | None, priority: s
            assignee: str | None, description: str | None, notes: str | None,
            append_notes: str | None, add_label: list[str], remove_label: list[str],
            claim: bool, json: bool) -> int:
+    changes = (status, title, priority, assignee, description, notes, append_notes)
+    if all(c is None for c in changes) and not (add_label or remove_label or claim):
+        raise UsageError("update: nothing to change (give e.g. --status, --title, "
+                         "--assignee, --add-label or --claim)")
+    if claim and assignee is not None:
+        raise UsageError("update: --assignee and --claim do not go together "
+                         "(--claim assigns the bead to you)")
     beads = _ops().update(find_town(), ids, status=status, title=title, priority=priority,
                        assignee=assignee, description=description, notes=notes,
                        append_notes=append_notes, add_labels=split_list(add_label),

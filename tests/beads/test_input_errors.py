@@ -1,0 +1,55 @@
+"""Input errors of `bd` are clean: exit 2, the argument named, no traceback, nothing written."""
+from __future__ import annotations
+
+import subprocess
+
+from tests.conftest import BIN
+
+
+def _head(root) -> str:
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def test_argv_that_is_not_utf8_is_refused(town) -> None:
+    before = _head(town.root)
+    proc = subprocess.run([str(BIN / "bd"), "create", b"\xff"], cwd=town.root,
+                          capture_output=True, stdin=subprocess.DEVNULL)
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 2
+    assert "argument 2 is not UTF-8" in err and "\\xff" in err
+    assert "Traceback" not in err
+    assert _head(town.root) == before
+
+
+def test_version(bd) -> None:
+    outcome = bd("--version")
+    assert outcome.code == 0
+    assert "bd version 0.1.0 (gastown)" in outcome.out
+
+
+def test_negative_limit_is_refused(bd, town) -> None:
+    for verb in ("list", "ready", "search"):
+        args = [verb, "x"] if verb == "search" else [verb]
+        outcome = bd(*args, "--limit=-3")
+        assert outcome.code == 2, (verb, outcome)
+        assert "--limit must not be negative" in outcome.err
+        assert "Traceback" not in outcome.err
+
+
+def test_show_without_ids_is_a_usage_error(bd, gt, town) -> None:
+    for outcome in (bd("show"), gt("bead", "show")):
+        assert outcome.code == 2, outcome
+        assert "required: ids" in outcome.err or "at least one bead id" in outcome.err
+        assert "Traceback" not in outcome.err
+
+
+def test_update_with_nothing_to_change_or_assignee_with_claim(bd, town) -> None:
+    bead_id = bd("create", "a task", "--json").assert_success().out.split('"id": "')[1].split('"')[0]
+    before = _head(town.root)
+    nothing = bd("update", bead_id)
+    assert nothing.code == 2 and "nothing to change" in nothing.err
+    both = bd("update", bead_id, "-a", "bob", "--claim")
+    assert both.code == 2 and "--assignee and --claim" in both.err
+    assert "Traceback" not in nothing.err + both.err
+    assert _head(town.root) == before
