@@ -442,3 +442,13 @@ def transaction(town: Town) -> Iterator[snapshot.Snapshot]:
         from gastown.githooks.reactor import kick
 
         kick(town)
+
+
+def commit_files(town: Town, rels: list[str], message: str) -> str:
+    """Commit town files that are not ledger files (a rig.toml), under the write lock.
+
+    `rels` as they are on disk; a deleted file is committed as a deletion.
+    """
+    with write_lock(town):
+        recover(town)
+        return _commit(town, rels, message)

@@ -25,30 +25,36 @@ def _bare_words(argv: Sequence[str]) -> list[str]:
     return words
 
 
+def _modules_for(word: str) -> tuple[list[str], bool]:
+    """The command modules to look in for `word`, and whether `word` named a group."""
+    grouped = [m for g, m in GROUPS if g is not None and g == word]
+    if grouped:
+        return grouped, True
+    return [m for g, m in GROUPS if g is None], False
+
+
 def resolve(argv: Sequence[str]) -> tuple[Command, list[str]] | None:
     """The command named by the leading words (`bead dep add` or `bead.dep.add`) and the rest."""
     if not argv or argv[0].startswith("-"):
         return None
     words = _bare_words(argv)
-    groups = dict(GROUPS)
-    module = groups.get(words[0]) if words[0] in groups else groups.get(None)
-    if module is None:
-        return None
-    names = words[1:] if words[0] in groups else words
-    by_name = {c.name: c for c in commands_of(module)}
-    for n in range(len(names), 0, -1):
-        cmd = by_name.get(".".join(names[:n]))
-        if cmd is None:
-            continue
-        used = n + (1 if words[0] in groups else 0)
-        # how many argv tokens the `used` words came from (`bead.ready` is one token)
-        taken, count = 0, 0
-        while count < used:
-            count += len(argv[taken].split("."))
-            taken += 1
-        if count != used:
-            return None  # `bead.ready.x` split mid-token: leave it to invoke
-        return cmd, list(argv[taken:])
+    modules, grouped = _modules_for(words[0])
+    names = words[1:] if grouped else words
+    for module in modules:
+        by_name = {c.name: c for c in commands_of(module)}
+        for n in range(len(names), 0, -1):
+            cmd = by_name.get(".".join(names[:n]))
+            if cmd is None:
+                continue
+            used = n + (1 if grouped else 0)
+            # how many argv tokens the `used` words came from (`bead.ready` is one token)
+            taken, count = 0, 0
+            while count < used:
+                count += len(argv[taken].split("."))
+                taken += 1
+            if count != used:
+                return None  # `bead.ready.x` split mid-token: leave it to invoke
+            return cmd, list(argv[taken:])
     return None
 
 

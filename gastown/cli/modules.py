@@ -15,6 +15,10 @@ GROUPS: tuple[tuple[str | None, str], ...] = (
     ("bead", "gastown.beads.commands"),
     ("formula", "gastown.formulas.commands"),
     ("mol", "gastown.molecules.commands"),
+    ("rig", "gastown.rigs.commands"),
+    ("agents", "gastown.agents.commands"),
+    (None, "gastown.agents.work_commands"),
+    ("config", "gastown.agents.runtime_commands"),
 )
 
 

@@ -17,3 +17,9 @@ def json_line(value: Any) -> str:
     from gastown.beads.codec import encode
 
     return encode(value, default=str)
+
+
+def shown(text: str) -> str:
+    """Text safe for a terminal: control characters and escapes made visible."""
+    return "".join(ch if ch.isprintable() or ch == "\t" else ch.encode("unicode_escape").decode()
+                   for ch in text)

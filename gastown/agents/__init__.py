@@ -1,0 +1,1 @@
+"""Agents: identities, sessions (the one tmux module), runtimes, work on hooks."""

@@ -1,0 +1,79 @@
+"""Starting and stopping agents' tmux sessions: where they run and what they are told."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from gastown.agents import identity
+from gastown.agents.runtimes import Runtime
+from gastown.agents.tmux import Tmux
+from gastown.town.paths import Town
+
+Bead = dict[str, Any]
+
+
+def session_of(agent: Bead) -> str:
+    return identity.session_name(agent.get("rig"), agent["name"])
+
+
+def workdir(town: Town, agent: Bead) -> Path:
+    """Where the agent works: its worktree (polecat, crew), its rig, or the town."""
+    rig, role = agent.get("rig"), agent.get("role")
+    if rig is None:
+        return town.root
+    base = town.root / "rigs" / rig
+    if role == "polecat":
+        return base / "polecats" / agent["name"]
+    if role == "crew":
+        return base / "crew" / agent["name"]
+    return base
+
+
+def environment(town: Town, agent: Bead) -> dict[str, str]:
+    address = identity.address_of(agent)
+    bin_dir = os.path.dirname(sys.executable)
+    return {"GT_TOWN": str(town.root), "GT_RIG": agent.get("rig") or "",
+            "GT_ROLE": agent.get("role") or "", "GT_AGENT": address, "BD_ACTOR": address,
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def first_prompt(agent: Bead) -> str:
+    return (f"You are {identity.address_of(agent)}, a gastown {agent.get('role')}. "
+            "Run `gt prime` to see your role, the work on your hook and your mail, "
+            "then do that work.")
+
+
+def start(town: Town, agent: Bead, runtime: Runtime) -> str:
+    """Start the agent's session (no-op when it runs); returns the session name."""
+    tmux = Tmux.for_town(town)
+    name = session_of(agent)
+    if tmux.has(name):
+        return name
+    cwd = workdir(town, agent)
+    cwd.mkdir(parents=True, exist_ok=True)
+    prompt = first_prompt(agent) if runtime.prime == "prompt" else None
+    tmux.start(name, cwd=str(cwd), env=environment(town, agent), command=runtime.argv(prompt))
+    return name
+
+
+def stop(town: Town, agent: Bead) -> bool:
+    """Kill the agent's session; whether one was running."""
+    tmux = Tmux.for_town(town)
+    name = session_of(agent)
+    if not tmux.has(name):
+        return False
+    tmux.stop(name)
+    return True
+
+
+def running(town: Town) -> set[str]:
+    return Tmux.for_town(town).running()
+
+
+def stop_rig(town: Town, rig: str) -> None:
+    tmux = Tmux.for_town(town)
+    for name in tmux.running():
+        if name.startswith(f"gt-{rig}-"):
+            tmux.stop(name)

@@ -1,0 +1,1 @@
+"""Rigs: the repositories a town works on (config, bare clones, worktrees)."""
