@@ -90,8 +90,10 @@ class Assignment(NamedTuple):
 
 
 def assign(beads: Sequence[str], polecats: Iterable[Bead], running: set[str],
-           pool: Sequence[str], max_polecats: int) -> list[Assignment]:
-    """Give each bead a polecat: free ones first (in name-pool order), then new names.
+           pool: Sequence[str], max_polecats: int,
+           taken: Iterable[str] = ()) -> list[Assignment]:
+    """Give each bead a polecat: free ones first (in name-pool order), then new names
+    (never one in `taken`: the rig's crew and other agents).
 
     Raises when the rig's max_polecats would be exceeded.
     """
@@ -99,7 +101,8 @@ def assign(beads: Sequence[str], polecats: Iterable[Bead], running: set[str],
     order = {n: i for i, n in enumerate(pool)}
     free = sorted((n for n, p in existing.items() if is_free(p, running)),
                   key=lambda n: (order.get(n, len(order)), n))
-    fresh = [n for n in pool if n not in existing]
+    used = set(taken)
+    fresh = [n for n in pool if n not in existing and n not in used]
     busy = len(existing) - len(free)
     out = []
     for bead in beads:

@@ -45,17 +45,40 @@ def first_prompt(agent: Bead) -> str:
             "then do that work.")
 
 
-def start(town: Town, agent: Bead, runtime: Runtime) -> str:
-    """Start the agent's session (no-op when it runs); returns the session name."""
+# A person's session (crew, or the mayor on the shell runtime): their own shell,
+# after the role's context. Fixed text: nothing from the ledger is in it.
+INTERACTIVE = ["sh", "-c", 'gt prime; exec "${SHELL:-sh}"']
+
+
+def command_for(agent: Bead, runtime: Runtime | None) -> list[str]:
+    if runtime is None or (runtime.prime == "self" and agent.get("role") in ("crew", "mayor")):
+        return INTERACTIVE
+    return runtime.argv(first_prompt(agent) if runtime.prime == "prompt" else None)
+
+
+def start(town: Town, agent: Bead, runtime: Runtime | None) -> str:
+    """Start the agent's session (no-op when it runs); returns the session name.
+
+    With no runtime (crew), the session is an interactive shell."""
     tmux = Tmux.for_town(town)
     name = session_of(agent)
     if tmux.has(name):
         return name
     cwd = workdir(town, agent)
     cwd.mkdir(parents=True, exist_ok=True)
-    prompt = first_prompt(agent) if runtime.prime == "prompt" else None
-    tmux.start(name, cwd=str(cwd), env=environment(town, agent), command=runtime.argv(prompt))
+    tmux.start(name, cwd=str(cwd), env=environment(town, agent),
+               command=command_for(agent, runtime))
     return name
+
+
+def attach_or_explain(town: Town, session: str) -> str | None:
+    """Attach this terminal to `session`; without a terminal, say how (returns the text)."""
+    tmux = Tmux.for_town(town)
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        return (f"session {session} runs; attach from a terminal with "
+                f"`tmux -L {tmux.socket} attach -t {session}`")
+    tmux.attach(session)
+    return None
 
 
 def stop(town: Town, agent: Bead) -> bool:
@@ -77,3 +100,13 @@ def stop_rig(town: Town, rig: str) -> None:
     for name in tmux.running():
         if name.startswith(f"gt-{rig}-"):
             tmux.stop(name)
+
+
+def respawn(town: Town, agent: Bead, runtime: Runtime | None) -> str:
+    """A fresh session program for the agent: in place when it runs, else started."""
+    tmux = Tmux.for_town(town)
+    name = session_of(agent)
+    if not tmux.has(name):
+        return start(town, agent, runtime)
+    tmux.respawn(name, command_for(agent, runtime))
+    return name

@@ -136,9 +136,10 @@ def sling(town: Town, bead_ids: Sequence[str], rig: str | None, *, formula: str 
             raise GastownError(f"rig {rig_name}: {cfg.url} has no branch {cfg.branch!r}")
         with snapshot.load(town, warn=False) as snap:
             beads = _check_beads(snap, words)
-            polecats = roster.agents(snap, rig_name, "polecat")
+            everyone = roster.agents(snap, rig_name)
+        polecats = [a for a in everyone if a.get("role") == "polecat"]
         plan = identity.assign(words, polecats, sessions.running(town), cfg.names,
-                               cfg.max_polecats)
+                               cfg.max_polecats, taken=[a["name"] for a in everyone])
         made = []
         for step, bead in zip(plan, beads):
             worktree = _prepare_worktree(town, cfg, bare, step.name, bead["id"])

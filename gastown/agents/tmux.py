@@ -49,6 +49,10 @@ class Tmux:
                          check=False)
         return proc.stdout.rstrip("\n").split("\n") if proc.returncode == 0 else []
 
+    def respawn(self, name: str, command: list[str]) -> None:
+        """Replace the session's program with a fresh `command` (its environment kept)."""
+        self._run("respawn-pane", "-k", "-t", f"={name}:", shlex.join(command))
+
     def attach(self, name: str) -> None:
         os.execvp("tmux", ["tmux", "-L", self.socket, "attach-session", "-t", f"={name}"])
 

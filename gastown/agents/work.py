@@ -224,3 +224,16 @@ def prime(town: Town, who: str | None = None) -> dict[str, Any]:
             "context": ROLE_TEXT.get(agent.get("role") or "", ""),
             "workdir": str(sessions.workdir(town, agent)), "hook": bead,
             "steps": steps, "mail": mail, "town": str(town.root)}
+
+
+def handoff(town: Town, who: str | None, note: str, runtime: Any) -> tuple[Bead, str]:
+    """Mail to self (what the next session should know), then a fresh session that
+    resumes from the hook. Returns the message and the session."""
+    from gastown.agents import mail
+
+    with snapshot.load(town, warn=False) as snap:
+        agent = roster.find(snap, who)
+    address = identity.address_of(agent)
+    subject = f"handoff: {agent.get('hook') or 'nothing hooked'}"
+    message = mail.send(town, address, subject, note or "(no note)", sender=address)[0]
+    return message, sessions.respawn(town, agent, runtime)

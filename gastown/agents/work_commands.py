@@ -118,6 +118,24 @@ def prime(*, agent: str | None, json: bool) -> int:
     return 0
 
 
+def handoff(*, agent: str | None, message: str, json: bool) -> int:
+    from gastown.agents import roster, runtimes, work
+    from gastown.beads import snapshot
+    from gastown.rigs import config
+
+    town = _town()
+    with snapshot.load(town, warn=False) as snap:
+        bead = roster.find(snap, agent)
+    rig_runtime = config.load(town, bead["rig"]).runtime if bead.get("rig") else ""
+    runtime = runtimes.choose(town, rig_runtime, bead.get("runtime") or None)
+    sys.stdout.write(f"Handing off {bead['id']}: mail to self, then a fresh session\n")
+    sys.stdout.flush()
+    sent, session = work.handoff(town, agent, message, runtime)
+    if json:
+        print_json({"message": sent, "session": session})
+    return 0
+
+
 AGENT = Arg("agent", (), "RIG/NAME or mayor (default: this session's agent)", "pos?")
 COMMANDS: tuple[Command, ...] = (
     Command("sling", "Put beads on polecats' hooks in a rig and start their sessions",
@@ -137,6 +155,10 @@ COMMANDS: tuple[Command, ...] = (
         JSON)),
     Command("done", "Commit what is left, push the branch, file a merge request, free the hook",
             H + "done", (AGENT, JSON)),
+    Command("handoff", "Mail yourself a note, then start a fresh session that resumes from "
+            "the hook", H + "handoff", (AGENT, Arg("message", ("-m", "--message"),
+                                               "what the next session should know", "str", ""),
+                                        JSON)),
     Command("prime", "Your role, the work on your hook, the current step and unread mail",
             H + "prime", (AGENT, JSON)),
 )

@@ -19,6 +19,9 @@ GROUPS: tuple[tuple[str | None, str], ...] = (
     ("agents", "gastown.agents.commands"),
     (None, "gastown.agents.work_commands"),
     ("config", "gastown.agents.runtime_commands"),
+    ("mail", "gastown.agents.mail_commands"),
+    ("crew", "gastown.agents.crew_commands"),
+    ("mayor", "gastown.agents.mayor_commands"),
 )
 
 

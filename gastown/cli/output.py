@@ -19,7 +19,10 @@ def json_line(value: Any) -> str:
     return encode(value, default=str)
 
 
-def shown(text: str) -> str:
-    """Text safe for a terminal: control characters and escapes made visible."""
+def shown(text: str, *, lines: bool = False) -> str:
+    """Text safe for a terminal: control characters and escapes made visible
+    (`lines`: newlines kept as line breaks)."""
+    if lines:
+        return "\n".join(shown(line) for line in text.split("\n"))
     return "".join(ch if ch.isprintable() or ch == "\t" else ch.encode("unicode_escape").decode()
                    for ch in text)
