@@ -156,9 +156,11 @@ class GtProgram(Program):  # type: ignore[misc]
         usage = " ".join(w for w in [self.binary, *name.split("."), "[--options]", *words] if w)
         print(f"Usage: {usage}\n")
         print(f"{self.leading_indent}{task.command.help}\n")
-        print("Options:")
-        self.print_columns([t for t in self.parser.contexts[name].help_tuples()
-                            if not t[0].startswith("--help")])
+        options = [t for t in self.parser.contexts[name].help_tuples()
+                   if not t[0].startswith("--help")]
+        if options:
+            print("Options:")
+            self.print_columns(options)
 
     def list_flat(self) -> None:
         """Commands as they are typed: `bead dep add`, not `bead.dep.add`."""
