@@ -28,7 +28,10 @@ def _merge_driver(town: Town) -> list[str]:
         words = shlex.split(driver)
     except ValueError:  # an unbalanced quote written by hand
         words = []
-    if words[1:] != MERGE_ARGS.split():
+    if words[1:] == MERGE_ARGS.split()[:-1]:
+        problems.append(f"merge.beads.driver passes no %P (its messages cannot always name "
+                        f"the ledger file), not `bd {MERGE_ARGS}`")
+    elif words[1:] != MERGE_ARGS.split():
         problems.append(f"merge.beads.driver is {driver or 'unset'}, not `bd {MERGE_ARGS}`")
     elif shutil.which(words[0]) is None:
         problems.append(f"merge.beads.driver runs {words[0]}, which is not installed")
