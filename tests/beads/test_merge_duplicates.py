@@ -144,3 +144,12 @@ def test_git_merges_duplicate_ids_in_base_ours_and_theirs(town, bd, tmp_path, dr
     assert set(beads) == {x, y, "gt-zz"}
     assert beads[x]["status"] == "closed" and beads[x]["labels"] == ["dup"]
     assert beads[y]["title"] == "y from a"
+
+
+def test_doctor_updates_a_driver_setting_without_the_path(town, gt):
+    git_out(town.root, "config", "merge.beads.driver", "bd merge %A %O %A %B")
+    out = gt("doctor").assert_failure(1).out
+    assert "merge.beads.driver passes no %P" in out
+    gt("doctor", "--fix").assert_success()
+    assert git_out(town.root, "config", "merge.beads.driver").endswith(" %A %O %A %B %P")
+    gt("doctor").assert_success()
