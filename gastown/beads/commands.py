@@ -286,10 +286,10 @@ def export(*, output: str | None) -> int:
     return 0
 
 
-def merge(*, out: str, base: str, left: str, right: str) -> int:
+def merge(*, out: str, base: str, left: str, right: str, path: str | None) -> int:
     from gastown.beads.merge import merge_files
 
-    return merge_files(out, base, left, right)
+    return merge_files(out, base, left, right, path)
 
 
 def validate(*, files: list[str], json: bool) -> int:
@@ -378,12 +378,13 @@ COMMANDS: tuple[Command, ...] = (
         Arg("input", ("-i", "--input"), "the file"), JSON)),
     Command("export", "Export every bead as one issues.jsonl", H + "export", (
         Arg("output", ("-o", "--output"), "the file (default: stdout)"),)),
-    Command("merge", "Git merge driver for ledger files (git runs `bd merge %A %O %A %B`)",
+    Command("merge", "Git merge driver for ledger files (git runs `bd merge %A %O %A %B %P`)",
             H + "merge", (
         Arg("out", (), "where the result goes (git's %A)", "pos"),
         Arg("base", (), "the common ancestor (%O; may be empty)", "pos"),
         Arg("left", (), "ours (%A)", "pos"),
-        Arg("right", (), "theirs (%B)", "pos"))),
+        Arg("right", (), "theirs (%B)", "pos"),
+        Arg("path", (), "the file's name in the repository, for messages (%P)", "pos?"))),
     Command("validate", "Check ledger files line by line (file:line: reason; exit 1)",
             H + "validate", (Arg("files", (), "JSONL files (default: the town's)", "pos*"),
                              JSON)),

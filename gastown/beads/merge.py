@@ -1,13 +1,20 @@
-"""`bd merge OUT BASE LEFT RIGHT`: git's merge driver for ledger files, bead by bead.
+"""`bd merge OUT BASE LEFT RIGHT [PATH]`: git's merge driver for ledger files, bead by bead.
 
-Git runs it as `bd merge %A %O %A %B` (see `gt install`): OUT is also LEFT (ours), BASE
-is the common ancestor (an empty file when both sides added the file), RIGHT is theirs.
+Git runs it as `bd merge %A %O %A %B %P` (see `gt install`): OUT is also LEFT (ours),
+BASE is the common ancestor (an empty file when both sides added the file), RIGHT is
+theirs, PATH the file's name in the repository (`beads/work.jsonl`), which every
+message names along with the side (base, ours, theirs); without PATH, OUT's name.
 The result goes to OUT. `merge_lines` is the whole decision and is pure; `merge_files`
 only reads, reports and writes.
 
 Rules, per bead id across BASE, LEFT and RIGHT. "Changed" means the decoded value
 differs from BASE's (a line re-encoded to the same value is not a change; `1`, `1.0`
 and `true` are different values).
+
+0. An id on several lines of one version (real trackers have them) is one bead: the
+   lines are folded in order by the field rules of rule 6 with no BASE (later
+   `updated_at` wins; ties go to the later line; labels, dependencies, comments and
+   notes are united), and a warning names the file, the side and the lines.
 
 1. Added on one side only: kept, as that side wrote it.
 2. Unchanged on both sides: kept, as LEFT wrote it.
@@ -51,18 +58,24 @@ and `true` are different values).
    is renamed to `<parent>.<m>`, m one past the highest child number under that parent
    in BASE, LEFT, RIGHT and earlier renames (gaps are not reused, as in `ids.next_child`);
    RIGHT's added beads below it (`<old>.<k>...`) move with it to `<new>.<k>...`.
-   Then every dependency in RIGHT's beads that is not in BASE's version of that bead
-   (so every dependency of a bead RIGHT added) has its `issue_id`/`depends_on_id`
-   rewritten old -> new. Such rewritten beads count as RIGHT's changes (rules 1-6)
-   and are re-encoded canonically. Collisions are resolved shallowest first, then by
-   id. Each rename is reported: `bd merge: renamed gt-abc.3 -> gt-abc.4 (both sides
-   created gt-abc.3)` (and `... (inside gt-abc.3)` for the beads that moved with it).
+   A renamed bead records its old id in `renamed_from`. Then every reference in
+   RIGHT's beads (see `gastown.beads.refs`: dependencies, a molecule's `on`, a work
+   bead's `molecule`, a convoy's `tracks`, a merge request's `source_issue`, an
+   agent's `hook`) that is not in BASE's version of that bead (so every reference of
+   a bead RIGHT added) is rewritten old -> new. Such rewritten beads count as RIGHT's
+   changes (rules 1-6) and are re-encoded canonically. Collisions are resolved
+   shallowest first, then by id. Each rename is reported: `bd merge: beads/work.jsonl:
+   renamed theirs' gt-abc.3 -> gt-abc.4 (both sides created gt-abc.3)` (and `...
+   (inside gt-abc.3)` for the beads that moved with it). References from other ledger
+   files are not the driver's to see (git merges each file alone, and a file changed
+   on one side only never reaches the driver): `gt doctor` finds them through
+   `renamed_from` and `gt doctor --fix` rewrites them.
    Top-level ids (`<prefix>-<hash>`) added on both sides are never renamed: rule 4 or 6.
 
 Output: one line per bead, LF-terminated, sorted by id (Python string order, as the
 store writes them). Never conflict markers; exit 0 on readable input. An unreadable
-input (bad JSON, not a bead, a conflict marker, a duplicate id) raises LedgerError
-`<path>:<line>: <reason>` (exit 1) and OUT is left untouched. A missing or empty BASE
+input (bad JSON, not a bead, a conflict marker) raises LedgerError
+`<path>:<line>: <reason> (<side>)` (exit 1) and OUT is left untouched. A missing or empty BASE
 is an empty ledger. OUT is written atomically, and not at all if it already holds the
 result.
 """
@@ -74,7 +87,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from gastown.beads import codec, ids, schema
+from gastown.beads import codec, ids, refs, schema
 from gastown.beads.actor import parse_time
 from gastown.errors import GastownError, LedgerError
 
@@ -82,6 +95,8 @@ Bead = dict[str, Any]
 MISSING: Any = object()
 STATUS_GROUP = ("status", "closed_at", "close_reason")
 LEFT, RIGHT = "left", "right"
+SIDES = ("base", "ours", "theirs")
+RENAMED_FROM = "renamed_from"  # on a bead rule 7 renamed: the id it had on its side
 
 
 @dataclass(frozen=True)
@@ -97,17 +112,35 @@ Ledger = dict[str, Entry]
 
 # -- reading -----------------------------------------------------------------------
 
-def read_ledger(path: str, data: bytes) -> Ledger:
-    """Every bead of one version by id; LedgerError on anything unreadable."""
+def read_ledger(name: str, data: bytes, notes: list[str] | None = None,
+                side: str = "") -> Ledger:
+    """Every bead of one version by id; LedgerError on anything unreadable.
+
+    An id on several lines is collapsed into one bead (rule 0); `notes` hears of it.
+    """
     out: Ledger = {}
-    first: dict[str, int] = {}
-    for number, _, raw, bead in codec.iter_beads(path, data):
+    lines: dict[str, list[int]] = {}
+    for number, _, raw, bead in codec.iter_beads(name, data):
         bid = bead["id"]
-        if bid in first:
-            raise LedgerError(path, number, f"duplicate id {bid} (first on line {first[bid]})")
-        first[bid] = number
-        out[bid] = Entry(raw, bead)
+        lines.setdefault(bid, []).append(number)
+        entry = Entry(raw, bead)
+        out[bid] = collapse(out[bid], entry) if bid in out else entry
+    for bid, numbers in lines.items():
+        if len(numbers) > 1 and notes is not None:
+            shown = ", ".join(map(str, numbers))
+            notes.append(f"bd merge: {name}: {side or 'one side'} has {bid} "
+                         f"{len(numbers)} times (lines {shown}); collapsed into one bead")
     return out
+
+
+def collapse(first: Entry, later: Entry) -> Entry:
+    """Two lines of one version with the same id, as one bead (rule 0)."""
+    if _same_entry(first, later):
+        return first
+    bead = merge_bead(None, first.bead, later.bead, ties=RIGHT)
+    if same(bead, later.bead):
+        return later
+    return Entry(codec.dumps(bead), bead)
 
 
 # -- equality and time -------------------------------------------------------------
@@ -139,9 +172,10 @@ def time_key(value: Any) -> tuple[int, Any]:
     return (0, "")
 
 
-def _right_is_later(left: Bead, right: Bead) -> bool:
-    """Ties (and two missing timestamps) go to LEFT."""
-    return time_key(right.get("updated_at")) > time_key(left.get("updated_at"))
+def _right_is_later(left: Bead, right: Bead, ties: str = LEFT) -> bool:
+    """Ties (and two missing timestamps) go to `ties`."""
+    lt, rt = time_key(left.get("updated_at")), time_key(right.get("updated_at"))
+    return rt > lt or (ties == RIGHT and rt == lt)
 
 
 # -- field-level merge ---------------------------------------------------------------
@@ -243,10 +277,10 @@ def _status_source(base: Bead, left: Bead, right: Bead, right_later: bool) -> st
     return RIGHT if right_later else LEFT
 
 
-def merge_bead(base: Bead | None, left: Bead, right: Bead) -> Bead:
+def merge_bead(base: Bead | None, left: Bead, right: Bead, *, ties: str = LEFT) -> Bead:
     """The field-level three-way merge of rule 6 (BASE None: added on both sides)."""
     b = base or {}
-    right_later = _right_is_later(left, right)
+    right_later = _right_is_later(left, right, ties)
     source = _status_source(b, left, right, right_later)
     out: Bead = {}
     for key in dict.fromkeys([*left, *right, *b]):
@@ -280,27 +314,14 @@ def _colliding(base: Ledger, left: Ledger, right: Ledger) -> list[str]:
     return sorted(found, key=lambda bid: (bid.count("."), bid))
 
 
-def _remap_deps(bead: Bead, base_bead: Bead | None, mapping: dict[str, str]) -> Bead | None:
-    deps = bead.get("dependencies")
-    if not isinstance(deps, list):
-        return None
-    old = [d for d in (base_bead or {}).get("dependencies") or () if isinstance(d, dict)]
-    changed = False
-    new_deps = []
-    for d in deps:
-        if isinstance(d, dict) and not any(same(d, o) for o in old):
-            nd = {k: mapping.get(v, v) if k in ("issue_id", "depends_on_id")
-                  and isinstance(v, str) else v for k, v in d.items()}
-            changed = changed or nd != d
-            d = nd
-        new_deps.append(d)
-    if not changed:
-        return None
-    return {**bead, "dependencies": new_deps}
+def _retarget(bead: Bead, base_bead: Bead | None, mapping: dict[str, str]) -> Bead | None:
+    """RIGHT's bead with the references RIGHT made (absent from BASE's version) renamed."""
+    old = refs.references(base_bead) if base_bead else set()
+    return refs.retarget(bead, mapping, lambda ref: ref not in old)
 
 
 def resolve_collisions(base: Ledger, left: Ledger, right: Ledger,
-                       notes: list[str]) -> Ledger:
+                       notes: list[str], name: str = "ledger") -> Ledger:
     """RIGHT with its colliding child beads renamed and references rewritten (rule 7)."""
     mapping: dict[str, str] = {}
     taken = set(base) | set(left) | set(right)
@@ -319,21 +340,22 @@ def resolve_collisions(base: Ledger, left: Ledger, right: Ledger,
         renamed: Ledger = {}
         for bid, entry in right.items():
             if bid in moved:
-                bead = {**entry.bead, "id": moved[bid]}
+                bead = {**entry.bead, "id": moved[bid], RENAMED_FROM: bid}
                 renamed[moved[bid]] = Entry(codec.dumps(bead), bead)
             else:
                 renamed[bid] = entry
         right = renamed
-        notes.append(f"bd merge: renamed {old} -> {new} (both sides created {old})")
+        head = f"bd merge: {name}: "
+        notes.append(f"{head}renamed theirs' {old} -> {new} (both sides created {old})")
         for bid in sorted(moved):
             if bid != old:
-                notes.append(f"bd merge: renamed {bid} -> {moved[bid]} (inside {old})")
+                notes.append(f"{head}renamed theirs' {bid} -> {moved[bid]} (inside {old})")
     if not mapping:
         return right
     out: Ledger = {}
     for bid, entry in right.items():
         base_entry = base.get(bid)
-        bead = _remap_deps(entry.bead, base_entry.bead if base_entry else None, mapping)
+        bead = _retarget(entry.bead, base_entry.bead if base_entry else None, mapping)
         out[bid] = entry if bead is None else Entry(codec.dumps(bead), bead)
     return out
 
@@ -365,15 +387,21 @@ def _merge_one(bid: str, b: Entry | None, lt: Entry | None, rt: Entry | None,
     return codec.dumps(merged)
 
 
-def merge_lines(base: bytes, left: bytes, right: bytes, *,
-                names: tuple[str, str, str] = ("BASE", "LEFT", "RIGHT"),
+def _read_side(name: str, side: str, data: bytes, notes: list[str]) -> Ledger:
+    try:
+        return read_ledger(name, data, notes, side)
+    except LedgerError as e:
+        raise LedgerError(e.path, e.line, f"{e.reason} ({side})") from None
+
+
+def merge_lines(base: bytes, left: bytes, right: bytes, *, name: str = "ledger",
                 notes: list[str] | None = None) -> bytes:
-    """The merged ledger file. `names` label errors; renames are appended to `notes`."""
+    """The merged ledger file. `name` (the file as the user knows it) labels errors and
+    the notes (collapsed duplicates, renames) appended to `notes`."""
     sink: list[str] = [] if notes is None else notes
-    b = read_ledger(names[0], base)
-    lt = read_ledger(names[1], left)
-    rt = read_ledger(names[2], right)
-    rt = resolve_collisions(b, lt, rt, sink)
+    b, lt, rt = (_read_side(name, side, data, sink)
+                 for side, data in zip(SIDES, (base, left, right)))
+    rt = resolve_collisions(b, lt, rt, sink, name)
     lines = []
     for bid in sorted(set(b) | set(lt) | set(rt)):
         line = _merge_one(bid, b.get(bid), lt.get(bid), rt.get(bid), sink)
@@ -394,13 +422,36 @@ def _read(path: str, missing_ok: bool) -> bytes:
         raise GastownError(f"cannot read {path}: {e.strerror}") from None
 
 
-def merge_files(out: str, base: str, left: str, right: str) -> int:
-    """Merge the three files into OUT (atomically); notes go to stderr. Returns 0."""
+def known_as(ours: bytes) -> str | None:
+    """The ledger file whose blob at HEAD is OURS, if exactly one is: older driver
+    settings pass no %P, and git's temporary file names mean nothing to the user."""
+    import hashlib
+
+    from gastown import git
+
+    # scrub=False: git runs the driver in the repository being merged
+    proc = git.git(".", "ls-tree", "HEAD", "beads/", check=False, scrub=False)
+    found = []
+    for row in proc.stdout.decode("utf-8", "replace").splitlines():
+        meta, _, name = row.partition("\t")
+        sha = meta.split()[-1] if meta else ""
+        digest = hashlib.sha1 if len(sha) == 40 else hashlib.sha256
+        if digest(b"blob %d\0" % len(ours) + ours).hexdigest() == sha:
+            found.append(name)
+    return found[0] if len(found) == 1 else None
+
+
+def merge_files(out: str, base: str, left: str, right: str, path: str | None = None) -> int:
+    """Merge the three files into OUT (atomically); notes go to stderr. Returns 0.
+
+    `path` is the file's name in the repository (git's %P); older driver settings do
+    not pass it, and then OUT's name stands in.
+    """
     from gastown.beads.store import atomic_write
 
     data = (_read(base, True), _read(left, False), _read(right, False))
     notes: list[str] = []
-    result = merge_lines(*data, names=(base, left, right), notes=notes)
+    result = merge_lines(*data, name=path or known_as(data[1]) or out, notes=notes)
     for note in notes:
         print(note, file=sys.stderr)
     try:

@@ -28,7 +28,10 @@ def _merge_driver(town: Town) -> list[str]:
         words = shlex.split(driver)
     except ValueError:  # an unbalanced quote written by hand
         words = []
-    if words[1:] != MERGE_ARGS.split():
+    if words[1:] == MERGE_ARGS.split()[:-1]:
+        problems.append(f"merge.beads.driver passes no %P (its messages cannot always name "
+                        f"the ledger file), not `bd {MERGE_ARGS}`")
+    elif words[1:] != MERGE_ARGS.split():
         problems.append(f"merge.beads.driver is {driver or 'unset'}, not `bd {MERGE_ARGS}`")
     elif shutil.which(words[0]) is None:
         problems.append(f"merge.beads.driver runs {words[0]}, which is not installed")
@@ -52,6 +55,31 @@ def _ledger(town: Town) -> tuple[list[str], list[str]]:
             return [], snap.warnings
     except GastownError as e:
         return [str(e)], []
+
+
+def _renamed(town: Town) -> list[str]:
+    from gastown.beads import renames, snapshot
+
+    try:
+        with snapshot.load(town, warn=False) as snap:
+            return [str(s) for s in renames.find(town, renames.ledger_beads(snap))]
+    except GastownError:
+        return []  # the ledger check reports an unreadable ledger
+
+
+def mend_renamed(town: Town) -> None:
+    """Point stale references at the beads a merge renamed: one commit."""
+    from gastown.beads import actor, renames, store
+
+    with store.transaction(town) as snap:
+        beads = renames.ledger_beads(snap)
+        stale = renames.find(town, beads)
+        put = renames.mended(stale, beads)
+        if put:
+            shown = " ".join(sorted(put))
+            store.apply(town, snap, store.Change(put=put),
+                        f"gt doctor: point {shown} at renamed beads"[:200]
+                        + f"\n\nActor: {actor.actor()}\n")
 
 
 def _cursor(town: Town) -> list[str]:
@@ -117,6 +145,7 @@ def run(town: Town, *, fix: bool = False) -> list[Check]:
     errors, warnings = _ledger(town)
     record("ledger", errors)
     checks.append(Check("ledger links", not warnings, "; ".join(warnings[:10]) or "ok"))
+    record("renamed ids", _renamed(town), lambda: mend_renamed(town))
     record("reactor cursor", _cursor(town), mend_cursor)
     record("write journal", _journal(town), mend_journal)
     return checks

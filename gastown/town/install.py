@@ -88,7 +88,7 @@ def _write_if_missing(path: Path, text: str, changed: list[str], root: Path) -> 
         changed.append(path.relative_to(root).as_posix())
 
 
-MERGE_ARGS = "merge %A %O %A %B"
+MERGE_ARGS = "merge %A %O %A %B %P"
 
 
 def merge_driver() -> str:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from gastown.beads import codec, ids
 from gastown.beads.merge import merge_bead, merge_lines
 from gastown.errors import LedgerError
+from gastown.town.install import MERGE_ARGS
 from tests.conftest import git_out, run_process
 
 T0, T1, T2, T3 = (f"2024-05-0{d}T10:00:00.000000Z" for d in (1, 2, 3, 4))
@@ -302,8 +303,9 @@ def test_child_collision_renames_rights_bead_and_its_references():
                    line(other), line(blocked))
     notes: list[str] = []
     out = merged(base, left, right, notes)
-    assert notes == ["bd merge: renamed gt-e.2 -> gt-e.3 (both sides created gt-e.2)",
-                     "bd merge: renamed gt-e.2.1 -> gt-e.3.1 (inside gt-e.2)"]
+    assert notes == ["bd merge: ledger: renamed theirs' gt-e.2 -> gt-e.3 (both sides created "
+                     "gt-e.2)", "bd merge: ledger: renamed theirs' gt-e.2.1 -> gt-e.3.1 (inside "
+                     "gt-e.2)"]
     assert sorted(out) == ["gt-e", "gt-e.1", "gt-e.2", "gt-e.3", "gt-e.3.1", "gt-other",
                            "gt-z"]
     assert out["gt-e.2"] == line(mine)
@@ -328,7 +330,8 @@ def test_rename_skips_numbers_used_anywhere():
     out = merged(ledger(line(epic)), left, right, notes)
     assert sorted(out) == ["gt-e", "gt-e.1", "gt-e.2", "gt-e.5", "gt-e.6"]
     assert json.loads(out["gt-e.6"])["title"] == "r"
-    assert notes == ["bd merge: renamed gt-e.1 -> gt-e.6 (both sides created gt-e.1)"]
+    assert notes == ["bd merge: ledger: renamed theirs' gt-e.1 -> gt-e.6 (both sides created "
+                     "gt-e.1)"]
 
 
 def test_the_same_child_on_both_sides_is_not_renamed():
@@ -357,19 +360,16 @@ def test_different_creator_counts_as_a_different_bead():
     (b"[1, 2]\n", "not a JSON object"),
     (b'{"id": "gt-a", "title": ""}\n', "empty title"),
     (b"<<<<<<< HEAD\n", "conflict marker"),
-    (b'{"id":"gt-a","title":"x"}\n\n{"id":"gt-a","title":"y"}\n',
-     "duplicate id gt-a (first on line 2)"),
 ])
-def test_unreadable_input_names_file_and_line(text, reason):
+def test_unreadable_input_names_file_line_and_side(text, reason):
     good = ledger(line(bead("gt-ok")))
-    for which in range(3):
+    for which, side in enumerate(("base", "ours", "theirs")):
         args = [good, good, good]
         args[which] = good + text
         with pytest.raises(LedgerError) as e:
-            merge_lines(*args, names=("b.jsonl", "l.jsonl", "r.jsonl"))
-        name = ("b.jsonl", "l.jsonl", "r.jsonl")[which]
-        line_no = 4 if "duplicate" in reason else 2
-        assert str(e.value).startswith(f"{name}:{line_no}: ") and reason in str(e.value)
+            merge_lines(*args, name="beads/work.jsonl")
+        assert str(e.value).startswith("beads/work.jsonl:2: ") and reason in str(e.value)
+        assert str(e.value).endswith(f"({side})")
 
 
 # -- the command -----------------------------------------------------------------------
@@ -384,9 +384,11 @@ def test_bd_merge_writes_out_and_reports_renames(tmp_path, bd):
     out = write(tmp_path / "ours", ledger(line(epic), line(child("gt-e.1", "l", T1, "gt-e"))))
     right = write(tmp_path / "theirs",
                   ledger(line(epic), line(child("gt-e.1", "r", T2, "gt-e"))))
-    result = bd("merge", out, str(tmp_path / "no-base"), out, right, cwd=tmp_path)
+    result = bd("merge", out, str(tmp_path / "no-base"), out, right, "beads/work.jsonl",
+                cwd=tmp_path)
     result.assert_success()
-    assert "bd merge: renamed gt-e.1 -> gt-e.2 (both sides created gt-e.1)" in result.err
+    assert ("bd merge: beads/work.jsonl: renamed theirs' gt-e.1 -> gt-e.2 (both sides created "
+            "gt-e.1)") in result.err
     assert sorted(json.loads(x)["id"] for x in Path(out).read_bytes().splitlines()) == [
         "gt-e", "gt-e.1", "gt-e.2"]
     assert not list(tmp_path.glob(".*.tmp"))
@@ -397,9 +399,9 @@ def test_bd_merge_on_corrupt_input_exits_1_and_leaves_out_alone(tmp_path):
     out = write(tmp_path / "ours", ours)
     base = write(tmp_path / "base", b"")
     right = write(tmp_path / "theirs", ledger(line(bead("gt-b"))) + b"{oops\n")
-    result = run_process("bd", "merge", out, base, out, right, cwd=tmp_path)
+    result = run_process("bd", "merge", out, base, out, right, "beads/mq.jsonl", cwd=tmp_path)
     result.assert_failure(1)
-    assert f"{right}:2: bad JSON" in result.err
+    assert "beads/mq.jsonl:2: bad JSON" in result.err and result.err.strip().endswith("(theirs)")
     assert Path(out).read_bytes() == ours
 
 
@@ -425,9 +427,9 @@ def test_bd_merge_bytes_do_not_depend_on_the_hash_seed(tmp_path):
 
 # -- with real git -------------------------------------------------------------------
 
-def clone(town, dest: Path) -> Path:
+def clone(town, dest: Path, driver: str = f"bd {MERGE_ARGS}") -> Path:
     subprocess.run(["git", "clone", "-q", str(town.root), str(dest)], check=True)
-    for key, value in (("merge.beads.driver", "bd merge %A %O %A %B"),
+    for key, value in (("merge.beads.driver", driver),
                        ("merge.beads.name", "gastown bead-level merge"),
                        ("user.name", dest.name), ("user.email", f"{dest.name}@localhost")):
         git_out(dest, "config", key, value)
@@ -506,7 +508,8 @@ def test_git_renames_a_child_id_minted_on_both_clones(town, bd, tmp_path):
     assert from_a == from_b == f"{epic}.2" and grand_a == f"{epic}.2.1"
 
     proc = pull(b, a)
-    assert f"bd merge: renamed {epic}.2 -> {epic}.3 (both sides created {epic}.2)" in proc.stderr
+    assert (f"bd merge: beads/work.jsonl: renamed theirs' {epic}.2 -> {epic}.3 (both sides "
+            f"created {epic}.2)") in proc.stderr
     beads = assert_clean_ledger(b, bd)
     assert beads[f"{epic}.2"]["title"] == "child from b"
     assert beads[f"{epic}.3"]["title"] == "child from a"
@@ -624,7 +627,7 @@ def test_random_concurrent_edits_always_merge_to_a_valid_ledger(case):
     got = [r[3]["id"] for r in rows]
     assert got == sorted(set(got))
     lines = {r[3]["id"]: r[2] for r in rows}
-    renamed = {n.split()[3] for n in notes}  # RIGHT's old ids that moved
+    renamed = {n.split()[5] for n in notes}  # RIGHT's old ids that moved
     for bid in sorted(set(base) | set(left) | set(right)):
         b, lt, rt = base.get(bid), left.get(bid), right.get(bid)
         touches_rename = any(old in right_raw.get(bid, b"").decode() for old in renamed)

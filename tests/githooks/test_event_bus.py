@@ -313,5 +313,5 @@ def test_doctor_names_a_hand_broken_merge_driver_and_fixes_it(town, gt):
     out = gt("doctor").assert_failure(1).out
     assert "merge.beads.driver is 'bd merge" in out
     gt("doctor", "--fix").assert_success()
-    assert git_out(town.root, "config", "merge.beads.driver").endswith(" merge %A %O %A %B")
+    assert git_out(town.root, "config", "merge.beads.driver").endswith(" merge %A %O %A %B %P")
     gt("doctor").assert_success()

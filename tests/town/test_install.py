@@ -27,7 +27,7 @@ def test_install_lays_out_a_town_in_one_commit(tmp_path: Path) -> None:
     assert "beads/*.jsonl merge=beads" in (root / ".gitattributes").read_text()
     assert ".gastown/" in (root / ".gitignore").read_text().splitlines()
     assert git_out(root, "config", "core.hooksPath") == "githooks"
-    assert git_out(root, "config", "merge.beads.driver").endswith(" merge %A %O %A %B")
+    assert git_out(root, "config", "merge.beads.driver").endswith(" merge %A %O %A %B %P")
     assert git_out(root, "log", "--format=%s").splitlines() == ["gt install: town town"]
     assert git_out(root, "status", "--porcelain") == ""
     tracked = set(git_out(root, "ls-files").splitlines())
