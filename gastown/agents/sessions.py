@@ -50,10 +50,21 @@ def first_prompt(agent: Bead) -> str:
 INTERACTIVE = ["sh", "-c", 'gt prime; exec "${SHELL:-sh}"']
 
 
+# prompt = "stdin": the client reads its first prompt from a file on stdin.
+FROM_FILE = ["sh", "-c", 'exec "$@" < "$GT_PROMPT_FILE"', "sh"]
+
+
 def command_for(agent: Bead, runtime: Runtime | None) -> list[str]:
     if runtime is None or (runtime.prime == "self" and agent.get("role") in ("crew", "mayor")):
         return INTERACTIVE
-    return runtime.argv(first_prompt(agent) if runtime.prime == "prompt" else None)
+    prompt = first_prompt(agent) if runtime.prime == "prompt" else None
+    if runtime.prompt == "stdin" and prompt:
+        return [*FROM_FILE, *runtime.argv(None)]
+    return runtime.argv(prompt)
+
+
+def prompt_file(town: Town, agent: Bead) -> Path:
+    return town.state / "prompts" / f"{session_of(agent)}.txt"
 
 
 def start(town: Town, agent: Bead, runtime: Runtime | None) -> str:
@@ -66,8 +77,13 @@ def start(town: Town, agent: Bead, runtime: Runtime | None) -> str:
         return name
     cwd = workdir(town, agent)
     cwd.mkdir(parents=True, exist_ok=True)
-    tmux.start(name, cwd=str(cwd), env=environment(town, agent),
-               command=command_for(agent, runtime))
+    env = environment(town, agent)
+    if runtime is not None and runtime.prompt == "stdin":
+        path = prompt_file(town, agent)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(first_prompt(agent) + "\n")
+        env["GT_PROMPT_FILE"] = str(path)
+    tmux.start(name, cwd=str(cwd), env=env, command=command_for(agent, runtime))
     return name
 
 

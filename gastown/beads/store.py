@@ -352,10 +352,12 @@ def _refuse_dirty(town: Town, snap: snapshot.Snapshot, rels: list[str],
         )
 
 
-def apply(town: Town, snap: snapshot.Snapshot, change: Change, message: str) -> str | None:
+def apply(town: Town, snap: snapshot.Snapshot, change: Change, message: str,
+          also: tuple[str, ...] = ()) -> str | None:
     """Write `change` on top of `snap` and commit it. Call under the write lock.
 
-    Returns the new commit sha, or None when nothing changed.
+    `also`: town files (not ledger files, e.g. a rig.toml) committed in the same commit,
+    as they are on disk. Returns the new commit sha, or None when nothing changed.
     """
     by_file: dict[str, tuple[dict[str, bytes], set[str]]] = {}
     dropped: set[str] = set()
@@ -381,7 +383,7 @@ def apply(town: Town, snap: snapshot.Snapshot, change: Change, message: str) -> 
         by_file.setdefault(stem, ({}, set()))[0][bid] = line
         put_rows[bid] = index.row_for(stored, 0, 0, 0)
     if not by_file:
-        return None
+        return _commit(town, list(also), message) if also else None
     rels = [f"beads/{stem}.jsonl" for stem in sorted(by_file)]
     head, committed = _at_head(town, rels)
     _refuse_dirty(town, snap, rels, committed)
@@ -401,7 +403,7 @@ def apply(town: Town, snap: snapshot.Snapshot, change: Change, message: str) -> 
         atomic_write(str(town.ledger_file(stem)), body)
         _backdate(str(town.ledger_file(stem)))
     _bump_gen(town)
-    sha = _commit(town, rels, message, head)
+    sha = _commit(town, [*rels, *also], message, head)
     (town.state / TXN_FILE).unlink()
     _refresh_index(town, snap, written, crcs, staged_blobs(town, rels), put_rows, dropped)
     packing.added(town, sum(len(body) for body, _ in written.values()))
@@ -443,12 +445,3 @@ def transaction(town: Town) -> Iterator[snapshot.Snapshot]:
 
         kick(town)
 
-
-def commit_files(town: Town, rels: list[str], message: str) -> str:
-    """Commit town files that are not ledger files (a rig.toml), under the write lock.
-
-    `rels` as they are on disk; a deleted file is committed as a deletion.
-    """
-    with write_lock(town):
-        recover(town)
-        return _commit(town, rels, message)

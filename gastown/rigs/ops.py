@@ -39,9 +39,8 @@ def add(town: Town, name: str, url: str, *, branch: str | None = None,
             raise GastownError(f"{cfg.url} has no branch {chosen!r}")
         cfg = cfg._replace(branch=chosen)
         toml.write_text(cfg.to_toml())
-        store.commit_files(town, [town.rel(toml)],
-                           f"gt rig add: {name} ({cfg.url}, {chosen})\n\n"
-                           f"Actor: {current_actor()}\n")
+        _commit_with_agents(town, name, town.rel(toml), retire=False,
+                            message=f"gt rig add: {name} ({cfg.url}, {chosen})")
     except BaseException:
         if made:
             shutil.rmtree(config.rig_dir(town, name), ignore_errors=True)
@@ -101,4 +100,30 @@ def remove(town: Town, name: str, *, force: bool = False) -> None:
     sessions.stop_rig(town, name)
     rel = town.rel(base)
     shutil.rmtree(base)
-    store.commit_files(town, [rel], f"gt rig remove: {name}\n\nActor: {current_actor()}\n")
+    _commit_with_agents(town, name, rel, retire=True, message=f"gt rig remove: {name}")
+
+
+def _commit_with_agents(town: Town, rig: str, rel: str, *, retire: bool, message: str) -> None:
+    """One commit: the rig's files with its Witness and Refinery identities (made on
+    add), or with every agent of the rig retired (on remove)."""
+    from gastown.agents import identity, roster
+    from gastown.beads.actor import now
+
+    who = current_actor()
+    with store.transaction(town) as snap:
+        stamp = now()
+        put = {}
+        if retire:
+            for agent in roster.agents(snap, rig):
+                if agent.get("status") != "closed":
+                    put[agent["id"]] = {**agent, "status": "closed", "closed_at": stamp,
+                                        "updated_at": stamp, "close_reason": "rig removed",
+                                        "hook": None}
+        else:
+            for role in ("witness", "refinery"):
+                bead = identity.new_agent(rig, role, role, "", stamp, who)
+                old = snap.get(bead["id"])
+                if old is None or old.get("status") == "closed":
+                    put[bead["id"]] = bead
+        store.apply(town, snap, store.Change(put=put), f"{message}\n\nActor: {who}\n",
+                    also=(rel,))

@@ -18,6 +18,10 @@ def test_add_clones_bare_and_commits_rig_toml(town, gt, source, git_log):
     cfg = config.load(town, "demo")
     assert (cfg.url, cfg.branch, cfg.prefix) == (str(source.resolve()), "main", "dm")
     assert git_log()[0].startswith("gt rig add: demo")
+    # the rig's Witness and Refinery identities come in the same commit
+    agents = gt("agents", "list", "--rig", "demo", "--json").assert_success().json()
+    assert sorted(a["name"] for a in agents) == ["demo/refinery", "demo/witness"]
+    assert not any(a["running"] for a in agents)
     # only rig.toml is committed; the clone is ignored and the tree is clean
     assert git_out(town.root, "ls-files", "rigs/demo") == "rigs/demo/rig.toml"
     assert git_out(town.root, "status", "--porcelain") == ""
@@ -89,6 +93,7 @@ def test_remove_refuses_unpushed_work_unless_forced(town, gt, source, git_log):
     gt("rig", "remove", "demo", "--force").assert_success()
     assert not (town.root / "rigs" / "demo").exists()
     assert git_log()[0] == "gt rig remove: demo"
+    assert gt("agents", "list", "--rig", "demo", "--json").json() == []
     assert git_out(town.root, "ls-files", "rigs/demo") == ""
 
 

@@ -41,9 +41,10 @@ def test_mail_send_inbox_read_reply_thread(town, gt, bd, rig, git_log, monkeypat
 def test_group_address_reaches_every_agent_of_the_rig(town, gt, bd, rig):
     slung(gt, bd, rig, 3)
     sent = gt("mail", "send", "@rig/demo", "-s", "stop soon", "--json").assert_success().json()
-    assert sorted(m["to"] for m in sent) == ["demo/ace", "demo/nux", "demo/toast"]
+    assert sorted(m["to"] for m in sent) == ["demo/ace", "demo/nux", "demo/refinery",
+                                             "demo/toast", "demo/witness"]
     assert len({m["thread"] for m in sent}) == 1
-    assert len(ledger(town, "mail")) == 3
+    assert len(ledger(town, "mail")) == 5
 
 
 def test_mail_refuses_unknown_addresses_and_empty_subjects(town, gt, bd, rig, git_log):

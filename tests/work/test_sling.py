@@ -152,3 +152,33 @@ def test_done_without_work_refuses_and_keeps_the_hook(town, gt, bd, rig):
     assert "still has open steps" in out.err
     assert gt("hook", "demo/nux", "--json").json()["hook"] == bead
     subprocess.run(["git", "status"], cwd=wt, check=True, capture_output=True)
+
+
+def test_each_way_of_giving_the_first_prompt_reaches_the_client(town, gt, bd, rig, tmp_path):
+    """A client that records its argv and stdin: argument, stdin and none."""
+    recorder = tmp_path / "client.py"
+    recorder.write_text(
+        "import json, os, sys\n"
+        "data = sys.stdin.read() if not sys.stdin.isatty() else ''\n"
+        "name = 'client-' + os.environ['GT_AGENT'].replace('/', '-')\n"
+        "out = os.path.join(os.environ['GT_TOWN'], '.gastown', name)\n"
+        "open(out, 'w').write(json.dumps({'argv': sys.argv[1:], 'stdin': data}))\n")
+    folder = town.root / "runtimes"
+    folder.mkdir()
+    for way in ("argument", "stdin", "none"):
+        (folder / f"rec-{way}.toml").write_text(
+            f'command = ["{{python}}", "{recorder}"]\nprompt = "{way}"\nprime = "prompt"\n'
+            'ready = "> "\nbusy = "busy"\n')
+    got = {}
+    for way in ("argument", "stdin", "none"):
+        bead = create(bd, f"via {way}")
+        agent = gt("sling", bead, "--rig", rig, "--runtime", f"rec-{way}",
+                   "--json").json()["slung"][0]["agent"]
+        path = town.root / ".gastown" / f"client-{agent.replace('/', '-')}"
+        got[way] = wait_for(lambda path=path: path.exists() and path.read_text(), 15, way)
+    import json
+
+    argument, stdin, none = (json.loads(got[w]) for w in ("argument", "stdin", "none"))
+    assert "Run `gt prime`" in argument["argv"][-1] and argument["stdin"] == ""
+    assert stdin["argv"] == [] and "Run `gt prime`" in stdin["stdin"]
+    assert none["argv"] == [] and none["stdin"] == ""
