@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import subprocess
 
-from tests.conftest import BIN
+from tests.conftest import BIN, run_process
 
 
 def _head(root) -> str:
@@ -53,3 +53,18 @@ def test_update_with_nothing_to_change_or_assignee_with_claim(bd, town) -> None:
     assert both.code == 2 and "--assignee and --claim" in both.err
     assert "Traceback" not in nothing.err + both.err
     assert _head(town.root) == before
+
+
+def _ledger(town) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(town.beads.glob("*.jsonl"))}
+
+
+def test_a_line_nested_too_deep_is_named_not_a_crash(town, tmp_path) -> None:
+    deep = "[" * 100_000 + "\n"
+    (town.beads / "work.jsonl").write_text(deep)
+    for args in (["list"], ["validate"], ["import", "-i", str(town.beads / "work.jsonl")]):
+        outcome = run_process("bd", *args, cwd=town.root)
+        assert outcome.code == 1, (args, outcome)
+        assert "beads/work.jsonl:1: bad JSON: nested more than 100 levels deep" in outcome.err
+        assert "Traceback" not in outcome.err and "internal error" not in outcome.err
+    assert (town.beads / "work.jsonl").read_text() == deep
