@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gastown.beads import args, queries, snapshot
 from gastown.cli.output import print_json
 from gastown.cli.spec import JSON, Arg, Command, split_list
 from gastown.errors import UsageError
 from gastown.town.paths import find_town
+
+if TYPE_CHECKING:
+    from gastown.beads.importing import Step
 
 Bead = dict[str, Any]
 H = "gastown.beads.commands:"
@@ -140,10 +143,10 @@ def _print_changed(beads: list[Bead], json: bool, verb: str) -> int:
 
 
 def update(*, ids: list[str], status: str | None, title: str | None, priority: str | None,
-           assignee: str | None, description: str | None, notes: str | None,
-           append_notes: str | None, add_label: list[str], remove_label: list[str],
-           claim: bool, json: bool) -> int:
-    changes = (status, title, priority, assignee, description, notes, append_notes)
+           issue_type: str | None, assignee: str | None, description: str | None,
+           notes: str | None, append_notes: str | None, add_label: list[str],
+           remove_label: list[str], claim: bool, json: bool) -> int:
+    changes = (status, title, priority, issue_type, assignee, description, notes, append_notes)
     if all(c is None for c in changes) and not (add_label or remove_label or claim):
         raise UsageError("update: nothing to change (give e.g. --status, --title, "
                          "--assignee, --add-label or --claim)")
@@ -153,7 +156,8 @@ def update(*, ids: list[str], status: str | None, title: str | None, priority: s
     beads = _ops().update(find_town(), ids, status=status, title=title, priority=priority,
                        assignee=assignee, description=description, notes=notes,
                        append_notes=append_notes, add_labels=split_list(add_label),
-                       remove_labels=split_list(remove_label), claim=claim)
+                       remove_labels=split_list(remove_label), claim=claim,
+                       issue_type=issue_type)
     return _print_changed(beads, json, "Claimed" if claim else "Updated")
 
 
@@ -261,16 +265,30 @@ def stats(*, json: bool) -> int:
     return 0
 
 
-def import_(*, input: str | None, json: bool) -> int:
+def import_(*, input: str | None, replace: bool, dry_run: bool, json: bool) -> int:
     if not input:
         raise UsageError("import needs -i FILE (a beads issues.jsonl)")
-    counts = _ops().import_beads(find_town(), Path(input))
+    from gastown.beads import importing
+
+    steps = importing.import_beads(find_town(), Path(input), replace=replace, dry_run=dry_run)
+    counts = importing.counts(steps)
     if json:
-        print_json(counts)
-    else:
-        _out(f"imported {input}: {counts['created']} created, {counts['updated']} updated, "
-             f"{counts['unchanged']} unchanged")
+        plan = [{"id": s.id, "action": s.action, "fields": list(s.fields)} for s in steps]
+        print_json({**counts, "dry_run": True, "beads": plan} if dry_run else counts)
+        return 0
+    if dry_run:
+        for step in steps:
+            _out(_step_line(step))
+    verb = "would import" if dry_run else "imported"
+    _out(f"{verb} {input}: {counts['created']} created, {counts['updated']} updated, "
+         f"{counts['unchanged']} unchanged")
     return 0
+
+
+def _step_line(step: Step) -> str:
+    if step.action == "updated":
+        return f"update {step.id}: {', '.join(step.fields)}"
+    return f"{'create' if step.action == 'created' else 'unchanged'} {step.id}"
 
 
 def export(*, output: str | None) -> int:
@@ -317,7 +335,8 @@ IDS = Arg("ids", (), "bead ids", "pos+")
 COMMANDS: tuple[Command, ...] = (
     Command("create", "Create a bead", H + "create", (
         Arg("title", (), "the title", "pos"),
-        Arg("issue_type", ("-t", "--type"), "task, bug, feature, epic or chore", "str", "task"),
+        Arg("issue_type", ("-t", "--type"), "task, bug, feature, epic, chore, or a type "
+            "town.toml declares ([beads] types)", "str", "task"),
         Arg("priority", ("-p", "--priority"), "0 (urgent) to 4", "str", "2"),
         Arg("description", ("-d", "--description"), "the description"),
         Arg("assignee", ("-a", "--assignee"), "who does it"),
@@ -341,6 +360,8 @@ COMMANDS: tuple[Command, ...] = (
         Arg("status", ("-s", "--status"), "new status"),
         Arg("title", ("--title",), "new title"),
         Arg("priority", ("-p", "--priority"), "new priority (0-4)"),
+        Arg("issue_type", ("-t", "--type"), "new type (task, bug, feature, epic, chore, "
+            "or one town.toml declares)"),
         Arg("assignee", ("-a", "--assignee"), "new assignee ('' to clear)"),
         Arg("description", ("-d", "--description"), "new description"),
         Arg("notes", ("--notes",), "replace the notes"),
@@ -374,8 +395,13 @@ COMMANDS: tuple[Command, ...] = (
         Arg("query", (), "text to find", "pos"), _STATUS,
         Arg("limit", ("--limit",), "at most N (0: all)", "str", "50"), JSON)),
     Command("stats", "Counts by status, type and priority", H + "stats", (JSON,)),
-    Command("import", "Import a beads issues.jsonl (ids kept, one commit)", H + "import_", (
-        Arg("input", ("-i", "--input"), "the file"), JSON)),
+    Command("import", "Import a beads issues.jsonl (ids kept, one commit); a record "
+                      "for an existing bead updates only the fields it has", H + "import_", (
+        Arg("input", ("-i", "--input"), "the file"),
+        Arg("replace", ("--replace",), "a record replaces the whole bead", "flag", False),
+        Arg("dry_run", ("--dry-run",), "print what would change; write nothing", "flag",
+            False),
+        JSON)),
     Command("export", "Export every bead as one issues.jsonl", H + "export", (
         Arg("output", ("-o", "--output"), "the file (default: stdout)"),)),
     Command("merge", "Git merge driver for ledger files (git runs `bd merge %A %O %A %B`)",

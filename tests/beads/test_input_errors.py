@@ -68,3 +68,28 @@ def test_a_line_nested_too_deep_is_named_not_a_crash(town, tmp_path) -> None:
         assert "beads/work.jsonl:1: bad JSON: nested more than 100 levels deep" in outcome.err
         assert "Traceback" not in outcome.err and "internal error" not in outcome.err
     assert (town.beads / "work.jsonl").read_text() == deep
+
+
+def test_an_unknown_type_is_refused_with_the_known_ones(town) -> None:
+    bead_id = run_process("bd", "create", "work", "--silent", cwd=town.root).out.strip()
+    before, files = _head(town.root), _ledger(town)
+    for args in (["create", "x", "-t", "molecule"], ["create", "x", "-t", "spike"],
+                 ["update", bead_id, "-t", "spike"]):
+        outcome = run_process("bd", *args, cwd=town.root)
+        assert outcome.code == 2, (args, outcome)
+        assert f"unknown type '{args[-1]}'; known types: task, bug, feature, epic, chore" \
+            in outcome.err
+        assert "Traceback" not in outcome.err
+    assert _head(town.root) == before and _ledger(town) == files
+
+
+def test_a_type_declared_in_town_toml_is_allowed(town) -> None:
+    with open(town.root / "town.toml", "a") as f:
+        f.write('\n[beads]\ntypes = ["spike"]\n')
+    bead_id = run_process("bd", "create", "x", "-t", "spike", "--silent",
+                          cwd=town.root).assert_success().out.strip()
+    run_process("bd", "update", bead_id, "-t", "bug", cwd=town.root).assert_success()
+    with open(town.root / "town.toml", "a") as f:
+        f.write('[oops]\n[beads]\n')
+    broken = run_process("bd", "create", "y", cwd=town.root)
+    assert broken.code == 1 and "town.toml" in broken.err and "Traceback" not in broken.err
