@@ -296,12 +296,24 @@ def export(*, output: str | None) -> int:
     if output in (None, "-"):
         sys.stdout.buffer.write(data)
     else:
-        from gastown.beads.store import atomic_write
-
-        atomic_write(str(Path(output).resolve()), data)
+        _write_export(Path(output), data)
         count = data.count(b"\n")
         print(f"exported {count} beads to {output}", file=sys.stderr)
     return 0
+
+
+def _write_export(path: Path, data: bytes) -> None:
+    from gastown.beads.store import atomic_write
+    from gastown.errors import GastownError
+
+    if path.is_dir():
+        raise UsageError(f"-o {path}: is a folder; name a file (e.g. {path / 'issues.jsonl'})")
+    if not path.resolve().parent.is_dir():
+        raise GastownError(f"-o {path}: folder {path.resolve().parent} does not exist")
+    try:
+        atomic_write(str(path.resolve()), data)
+    except OSError as e:
+        raise GastownError(f"-o {path}: cannot write: {e.strerror}") from None
 
 
 def merge(*, out: str, base: str, left: str, right: str) -> int:

@@ -93,3 +93,20 @@ def test_a_type_declared_in_town_toml_is_allowed(town) -> None:
         f.write('[oops]\n[beads]\n')
     broken = run_process("bd", "create", "y", cwd=town.root)
     assert broken.code == 1 and "town.toml" in broken.err and "Traceback" not in broken.err
+
+
+def test_export_to_a_folder_or_into_a_missing_one_is_refused(town, tmp_path) -> None:
+    run_process("bd", "create", "work", cwd=town.root).assert_success()
+    folder = tmp_path / "out"
+    folder.mkdir()
+    cases = [(str(folder), 2, "is a folder; name a file"),
+             (str(tmp_path / "missing" / "x.jsonl"), 1, "does not exist"),
+             ("/", 2, "is a folder")]
+    for target, code, reason in cases:
+        outcome = run_process("bd", "export", "-o", target, cwd=town.root)
+        assert outcome.code == code, (target, outcome)
+        assert f"-o {target}: " in outcome.err and reason in outcome.err
+        assert "Traceback" not in outcome.err
+    assert list(folder.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == [
+        "out", "town"]
+    assert not list(town.beads.glob(".*.tmp"))
