@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gastown.beads import args, queries, snapshot
+from gastown.cli.numbers import whole
 from gastown.cli.output import print_json
 from gastown.cli.spec import JSON, Arg, Command, split_list
 from gastown.errors import UsageError
@@ -62,16 +63,6 @@ def _detail(bead: Bead) -> str:
     return "\n".join(rows)
 
 
-def _int(value: Any, flag: str) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise UsageError(f"{flag} wants a whole number, got {value!r}") from None
-    if number < 0:
-        raise UsageError(f"{flag} must not be negative, got {value!r}")
-    return number
-
-
 def create(*, title: str, issue_type: str, priority: str, description: str | None,
            assignee: str | None, labels: list[str], parent: str | None, deps: list[str],
            bead_id: str | None, silent: bool, json: bool) -> int:
@@ -107,7 +98,7 @@ def list_(*, status: str | None, assignee: str | None, issue_type: str | None,
         beads = queries.list_beads(
             snap, status=status, assignee=assignee, issue_type=issue_type,
             priority=None if priority is None else args.check_priority(priority),
-            labels=split_list(labels), limit=_int(limit, "--limit"))
+            labels=split_list(labels), limit=whole(limit, "--limit"))
     return _print_beads(beads, json, "no beads match")
 
 
@@ -115,7 +106,7 @@ def ready(*, limit: str, assignee: str | None, issue_type: str | None, priority:
           json: bool) -> int:
     with snapshot.load(find_town()) as snap:
         beads = queries.ready(
-            snap, limit=_int(limit, "--limit"), assignee=assignee, issue_type=issue_type,
+            snap, limit=whole(limit, "--limit"), assignee=assignee, issue_type=issue_type,
             priority=None if priority is None else args.check_priority(priority))
     return _print_beads(beads, json, "no ready work")
 
@@ -247,7 +238,7 @@ def comments_add(*, bead: str, text: str, json: bool) -> int:
 
 def search(*, query: str, status: str | None, limit: str, json: bool) -> int:
     with snapshot.load(find_town()) as snap:
-        beads = queries.search(snap, query, status=status, limit=_int(limit, "--limit"))
+        beads = queries.search(snap, query, status=status, limit=whole(limit, "--limit"))
     return _print_beads(beads, json, f"nothing matches {query!r}")
 
 

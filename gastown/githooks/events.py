@@ -19,6 +19,11 @@ from gastown.beads import codec
 Bead = dict[str, Any]
 LEDGER = "beads"
 IGNORED_FIELDS = ("updated_at",)
+# Every kind `_event` is called with (`gt feed --type` accepts only these).
+EVENT_TYPES = (
+    "created", "updated", "deleted", "status_changed", "closed", "assigned", "hooked",
+    "commented", "mail_delivered", "mq_queued", "step_closed", "convoy_member_closed",
+)
 
 
 @dataclass(frozen=True)

@@ -45,22 +45,21 @@ def doctor(*, fix: bool, json: bool) -> int:
 
 def feed(*, follow: bool, limit: str, event_type: str | None, json: bool,
          seconds: str | None) -> int:
+    from gastown.cli.numbers import seconds as to_seconds
+    from gastown.cli.numbers import whole
     from gastown.town import feed as town_feed
     from gastown.town.paths import find_town
 
+    count = whole(limit, "--limit")
+    stop = to_seconds(seconds, "--seconds") if seconds else None
+    if event_type:
+        town_feed.check_type(event_type)
     town = find_town()
-    try:
-        count = int(limit)
-    except ValueError:
-        from gastown.errors import UsageError
-
-        raise UsageError(f"--limit wants a whole number, got {limit!r}") from None
     events = [e for e in town_feed.read(town) if not event_type or e["type"] == event_type]
     shown = events if count <= 0 else events[-count:]
     for event in shown:
         print(json_line(event) if json else town_feed.describe(event), flush=True)
     if follow:
-        stop = float(seconds) if seconds else None
         for event in town_feed.follow(town, stop=stop):
             if not event_type or event["type"] == event_type:
                 print(json_line(event) if json else town_feed.describe(event), flush=True)

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from gastown.errors import UsageError
 from gastown.githooks.reactions import FEED
 from gastown.town.paths import Town
 
@@ -25,6 +26,15 @@ def read(town: Town) -> list[Event]:
             except ValueError:
                 continue  # a torn last line while the reactor writes
     return out
+
+
+def check_type(kind: str) -> str:
+    from gastown.githooks.events import EVENT_TYPES
+
+    if kind not in EVENT_TYPES:
+        raise UsageError(f"--type: unknown event type {kind!r}; one of: "
+                         + ", ".join(EVENT_TYPES))
+    return kind
 
 
 def follow(town: Town, *, poll: float = 0.2, stop: float | None = None) -> Iterator[Event]:

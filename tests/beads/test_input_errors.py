@@ -110,3 +110,33 @@ def test_export_to_a_folder_or_into_a_missing_one_is_refused(town, tmp_path) -> 
     assert list(folder.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == [
         "out", "town"]
     assert not list(town.beads.glob(".*.tmp"))
+
+
+NUMBER_CASES = [
+    (["mol", "run", "gt-x", "--jobs=-2"], "--jobs must be at least 1"),
+    (["mol", "run", "gt-x", "--jobs=0"], "--jobs must be at least 1"),
+    (["mol", "run", "gt-x", "--jobs=two"], "--jobs wants a whole number"),
+    (["mol", "run", "gt-x", "--gate-wait=-5"], "--gate-wait must be a number of seconds"),
+    (["mol", "run", "gt-x", "--gate-wait=nan"], "--gate-wait must be a number of seconds"),
+    (["feed", "--limit=-1"], "--limit must not be negative"),
+    (["feed", "-f", "--seconds=-1"], "--seconds must be a number of seconds"),
+    (["feed", "-f", "--seconds=soon"], "--seconds wants a number of seconds"),
+]
+
+
+def test_negative_or_non_numbers_are_refused(town) -> None:
+    before, files = _head(town.root), _ledger(town)
+    for args, reason in NUMBER_CASES:
+        outcome = run_process("gt", *args, cwd=town.root)
+        assert outcome.code == 2, (args, outcome)
+        assert reason in outcome.err, (args, outcome.err)
+        assert "Traceback" not in outcome.err
+    assert _head(town.root) == before and _ledger(town) == files
+
+
+def test_an_unknown_feed_type_is_refused_with_the_valid_ones(town) -> None:
+    outcome = run_process("gt", "feed", "--type", "creatd", cwd=town.root)
+    assert outcome.code == 2, outcome
+    assert "unknown event type 'creatd'; one of: created, updated" in outcome.err
+    assert "convoy_member_closed" in outcome.err and "Traceback" not in outcome.err
+    run_process("gt", "feed", "--type", "created", cwd=town.root).assert_success()
