@@ -24,6 +24,12 @@ def check_status(value: str) -> str:
     return value
 
 
+def check_date(value: str, flag: str) -> str:
+    if not schema.is_date(value):
+        raise UsageError(f"{flag} wants a date ({schema.DATE_HINT}), got {value!r}")
+    return value
+
+
 def parse_deps(spec: str | Sequence[str] | None) -> list[tuple[str, str]]:
     """`blocks:gt-1,related:gt-2` (a bare id means blocks) -> [(type, id), ...]."""
     if not spec:

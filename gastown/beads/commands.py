@@ -65,10 +65,11 @@ def _detail(bead: Bead) -> str:
 
 def create(*, title: str, issue_type: str, priority: str, description: str | None,
            assignee: str | None, labels: list[str], parent: str | None, deps: list[str],
-           bead_id: str | None, silent: bool, json: bool) -> int:
+           bead_id: str | None, defer_until: str | None, silent: bool, json: bool) -> int:
     bead = _ops().create(find_town(), title=title, issue_type=issue_type, priority=priority,
                       description=description, assignee=assignee, labels=split_list(labels),
-                      parent=parent, deps=split_list(deps), bead_id=bead_id)
+                      parent=parent, deps=split_list(deps), bead_id=bead_id,
+                      defer_until=defer_until)
     if json:
         print_json(bead)
     elif silent:
@@ -135,9 +136,10 @@ def _print_changed(beads: list[Bead], json: bool, verb: str) -> int:
 
 def update(*, ids: list[str], status: str | None, title: str | None, priority: str | None,
            issue_type: str | None, assignee: str | None, description: str | None,
-           notes: str | None, append_notes: str | None, add_label: list[str],
-           remove_label: list[str], claim: bool, json: bool) -> int:
-    changes = (status, title, priority, issue_type, assignee, description, notes, append_notes)
+           notes: str | None, append_notes: str | None, defer_until: str | None,
+           add_label: list[str], remove_label: list[str], claim: bool, json: bool) -> int:
+    changes = (status, title, priority, issue_type, assignee, description, notes, append_notes,
+               defer_until)
     if all(c is None for c in changes) and not (add_label or remove_label or claim):
         raise UsageError("update: nothing to change (give e.g. --status, --title, "
                          "--assignee, --add-label or --claim)")
@@ -148,7 +150,7 @@ def update(*, ids: list[str], status: str | None, title: str | None, priority: s
                        assignee=assignee, description=description, notes=notes,
                        append_notes=append_notes, add_labels=split_list(add_label),
                        remove_labels=split_list(remove_label), claim=claim,
-                       issue_type=issue_type)
+                       issue_type=issue_type, defer_until=defer_until)
     return _print_changed(beads, json, "Claimed" if claim else "Updated")
 
 
@@ -334,6 +336,8 @@ _ASSIGNEE = Arg("assignee", ("-a", "--assignee"), "only this assignee")
 _TYPE = Arg("issue_type", ("-t", "--type"), "only this type")
 _PRIORITY = Arg("priority", ("-p", "--priority"), "only this priority (0-4)")
 IDS = Arg("ids", (), "bead ids", "pos+")
+DEFER = Arg("defer_until", ("--defer-until",),
+            "not ready before this date (e.g. 2026-05-01 or 2026-05-01T09:00:00Z; '' clears)")
 
 COMMANDS: tuple[Command, ...] = (
     Command("create", "Create a bead", H + "create", (
@@ -347,6 +351,7 @@ COMMANDS: tuple[Command, ...] = (
         Arg("parent", ("--parent",), "make it a child <parent>.<n> of this bead"),
         Arg("deps", ("--deps",), "TYPE:ID,... (blocks, related, discovered-from, ...)", "list"),
         Arg("bead_id", ("--id",), "use this id instead of minting one"),
+        DEFER,
         Arg("silent", ("--silent",), "print only the new id", "flag", False),
         JSON)),
     Command("show", "Show beads in full", H + "show", (IDS, JSON)),
@@ -369,6 +374,7 @@ COMMANDS: tuple[Command, ...] = (
         Arg("description", ("-d", "--description"), "new description"),
         Arg("notes", ("--notes",), "replace the notes"),
         Arg("append_notes", ("--append-notes",), "add a line to the notes"),
+        DEFER,
         Arg("add_label", ("--add-label",), "add labels", "list"),
         Arg("remove_label", ("--remove-label",), "remove labels", "list"),
         Arg("claim", ("--claim",), "take it: assignee = you, in_progress; fails if held",

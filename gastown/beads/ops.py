@@ -11,7 +11,14 @@ from typing import Any
 from gastown.beads import graph, ids, schema, store
 from gastown.beads.actor import actor as current_actor
 from gastown.beads.actor import now
-from gastown.beads.args import check_priority, check_status, check_type, custom_types, parse_deps
+from gastown.beads.args import (
+    check_date,
+    check_priority,
+    check_status,
+    check_type,
+    custom_types,
+    parse_deps,
+)
 from gastown.beads.snapshot import Snapshot
 from gastown.errors import GastownError, NotFound, UsageError
 from gastown.town.paths import Town
@@ -64,11 +71,14 @@ def create(town: Town, *, title: str, issue_type: str = "task", priority: Any = 
            description: str | None = None, assignee: str | None = None,
            labels: Sequence[str] = (), parent: str | None = None,
            deps: str | Sequence[str] | None = None, bead_id: str | None = None,
-           extra: dict[str, Any] | None = None, actor: str | None = None) -> Bead:
+           defer_until: str | None = None, extra: dict[str, Any] | None = None,
+           actor: str | None = None) -> Bead:
     """Create one bead and commit it; returns the bead as written."""
     if not title or not title.strip():
         raise UsageError("a bead needs a non-empty title")
     check_type(issue_type, custom_types(town.config()))
+    if defer_until:
+        check_date(defer_until, "--defer-until")
     who = actor or current_actor()
     edges = parse_deps(deps)
     with store.transaction(town) as snap:
@@ -93,6 +103,8 @@ def create(town: Town, *, title: str, issue_type: str = "task", priority: Any = 
             bead["assignee"] = assignee
         if labels:
             bead["labels"] = sorted(set(labels))
+        if defer_until:
+            bead["defer_until"] = defer_until
         dependencies = []
         if parent:
             _need(snap, parent)
@@ -146,10 +158,12 @@ def update(town: Town, bead_ids: Sequence[str], *, status: str | None = None,
            acceptance: str | None = None, notes: str | None = None,
            append_notes: str | None = None, add_labels: Sequence[str] = (),
            remove_labels: Sequence[str] = (), claim: bool = False,
-           issue_type: str | None = None, fields: dict[str, Any] | None = None,
-           actor: str | None = None) -> list[Bead]:
+           issue_type: str | None = None, defer_until: str | None = None,
+           fields: dict[str, Any] | None = None, actor: str | None = None) -> list[Bead]:
     """Change fields of beads; `claim` atomically takes unclaimed work for the actor."""
     who = actor or current_actor()
+    if defer_until:
+        check_date(defer_until, "--defer-until")
     if issue_type is not None:
         check_type(issue_type, custom_types(town.config()))
     if status is not None:
@@ -172,7 +186,8 @@ def update(town: Town, bead_ids: Sequence[str], *, status: str | None = None,
             _set_status(bead, status)
         for key, value in (("title", title), ("assignee", assignee),
                            ("description", description), ("design", design),
-                           ("acceptance_criteria", acceptance), ("notes", notes)):
+                           ("acceptance_criteria", acceptance), ("notes", notes),
+                           ("defer_until", defer_until)):
             if value is not None:
                 if value == "" and key != "title":
                     bead.pop(key, None)

@@ -140,3 +140,19 @@ def test_an_unknown_feed_type_is_refused_with_the_valid_ones(town) -> None:
     assert "unknown event type 'creatd'; one of: created, updated" in outcome.err
     assert "convoy_member_closed" in outcome.err and "Traceback" not in outcome.err
     run_process("gt", "feed", "--type", "created", cwd=town.root).assert_success()
+
+
+def test_defer_until_that_is_not_a_date_is_refused(town) -> None:
+    bead_id = run_process("bd", "create", "work", "--silent", cwd=town.root).out.strip()
+    before, files = _head(town.root), _ledger(town)
+    for args in (["create", "x", "--defer-until", "tomorrow"],
+                 ["update", bead_id, "--defer-until", "2026-13-01"]):
+        outcome = run_process("bd", *args, cwd=town.root)
+        assert outcome.code == 2, (args, outcome)
+        assert "--defer-until wants a date (ISO 8601, e.g. 2026-05-01" in outcome.err
+        assert repr(args[-1]) in outcome.err and "Traceback" not in outcome.err
+    assert _head(town.root) == before and _ledger(town) == files
+    run_process("bd", "update", bead_id, "--defer-until", "2999-01-01",
+                cwd=town.root).assert_success()
+    ready = run_process("bd", "ready", "--json", cwd=town.root).assert_success().json()
+    assert bead_id not in [b["id"] for b in ready]
