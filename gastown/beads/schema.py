@@ -123,7 +123,7 @@ def check(bead: Any) -> str | None:
             isinstance(bead[key], list) and all(isinstance(x, str) for x in bead[key])
         ):
             return f"{bid}: {key} must be a list of strings"
-    if bead.get("defer_until") is not None and not is_date(bead["defer_until"]):
+    if bead.get("defer_until") not in (None, "") and not is_date(bead["defer_until"]):
         return f"{bid}: defer_until must be a date ({DATE_HINT}), got {bead['defer_until']!r}"
     deps = bead.get("dependencies")
     if deps is not None:
