@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from gastown.beads import args, queries, snapshot
 from gastown.cli.numbers import whole
-from gastown.cli.output import print_json
+from gastown.cli.output import echo, print_json, printable
 from gastown.cli.spec import JSON, Arg, Command, split_list
 from gastown.errors import UsageError
 from gastown.town.paths import find_town
@@ -26,14 +26,15 @@ def _ops():  # type: ignore[no-untyped-def]
     return ops
 
 
-def _out(text: str) -> None:
-    sys.stdout.write(text + "\n")
+_out = echo
+_one = printable  # a field shown on one line: newlines escaped too
 
 
 def line(bead: Bead) -> str:
-    who = f"  @{bead['assignee']}" if bead.get("assignee") else ""
-    return (f"{bead['id']:<14} P{bead.get('priority', 2)}  {bead.get('issue_type', 'task'):<8} "
-            f"{bead.get('status', 'open'):<12} {bead['title']}{who}")
+    who = f"  @{_one(bead['assignee'])}" if bead.get("assignee") else ""
+    return (f"{bead['id']:<14} P{bead.get('priority', 2)}  "
+            f"{_one(bead.get('issue_type', 'task')):<8} {_one(bead.get('status', 'open')):<12} "
+            f"{_one(bead['title'])}{who}")
 
 
 def _print_beads(beads: list[Bead], as_json: bool, empty: str) -> int:
@@ -53,11 +54,12 @@ def _detail(bead: Bead) -> str:
         if bead.get(key):
             rows.append(f"\n{key.replace('_', ' ').title()}:\n{bead[key]}")
     if bead.get("labels"):
-        rows.append(f"Labels: {', '.join(bead['labels'])}")
+        rows.append(f"Labels: {', '.join(_one(x) for x in bead['labels'])}")
     for d in bead.get("dependencies") or ():
-        rows.append(f"Depends on {d['depends_on_id']} ({d.get('type', 'blocks')})")
+        rows.append(f"Depends on {_one(d['depends_on_id'])} ({_one(d.get('type', 'blocks'))})")
     for c in bead.get("comments") or ():
-        rows.append(f"[{c.get('created_at', '')}] {c.get('author', '?')}: {c.get('text', '')}")
+        rows.append(f"[{_one(c.get('created_at', ''))}] {_one(c.get('author', '?'))}: "
+                    f"{c.get('text', '')}")
     if bead.get("close_reason"):
         rows.append(f"Closed: {bead['close_reason']}")
     return "\n".join(rows)
@@ -75,7 +77,7 @@ def create(*, title: str, issue_type: str, priority: str, description: str | Non
     elif silent:
         _out(bead["id"])
     else:
-        _out(f"Created {bead['id']}: {bead['title']}")
+        _out(f"Created {bead['id']}: {_one(bead['title'])}")
     return 0
 
 
@@ -130,7 +132,7 @@ def _print_changed(beads: list[Bead], json: bool, verb: str) -> int:
         print_json(beads[0] if len(beads) == 1 else beads)
     else:
         for b in beads:
-            _out(f"{verb} {b['id']}: {b['title']} [{b.get('status', 'open')}]")
+            _out(f"{verb} {b['id']}: {_one(b['title'])} [{_one(b.get('status', 'open'))}]")
     return 0
 
 
@@ -167,7 +169,7 @@ def dep_add(*, bead: str, depends_on: str, dep_type: str, json: bool) -> int:
     if json:
         print_json(result)
     else:
-        _out(f"{bead} now depends on {depends_on} ({dep_type})")
+        _out(f"{bead} now depends on {depends_on} ({_one(dep_type)})")
     return 0
 
 
@@ -183,7 +185,8 @@ def dep_remove(*, bead: str, depends_on: str, json: bool) -> int:
 def _tree_lines(node: dict[str, Any], depth: int = 0) -> list[str]:
     mark = " (missing)" if node.get("missing") else " (cycle)" if node.get("cycle") else ""
     kind = f"[{node['type']}] " if node.get("type") else ""
-    text = f"{'  ' * depth}{kind}{node['id']} {node.get('status', '')} {node.get('title') or ''}"
+    text = (f"{'  ' * depth}{_one(kind)}{_one(node['id'])} {_one(node.get('status', ''))} "
+            f"{_one(node.get('title') or '')}")
     out = [text.rstrip() + mark]
     for child in node.get("deps", ()):
         out.extend(_tree_lines(child, depth + 1))
@@ -252,8 +255,8 @@ def stats(*, json: bool) -> int:
         return 0
     _out(f"beads: {result['total']} ({result['work']} work)")
     _out(f"ready: {result['ready']}   blocked: {result['blocked']}")
-    _out("status: " + ", ".join(f"{k} {v}" for k, v in result["by_status"].items()))
-    _out("type: " + ", ".join(f"{k} {v}" for k, v in result["by_type"].items()))
+    _out("status: " + ", ".join(f"{_one(k)} {v}" for k, v in result["by_status"].items()))
+    _out("type: " + ", ".join(f"{_one(k)} {v}" for k, v in result["by_type"].items()))
     _out("priority: " + ", ".join(f"P{k} {v}" for k, v in result["by_priority"].items()))
     return 0
 
@@ -291,7 +294,7 @@ def export(*, output: str | None) -> int:
     else:
         _write_export(Path(output), data)
         count = data.count(b"\n")
-        print(f"exported {count} beads to {output}", file=sys.stderr)
+        echo(f"exported {count} beads to {_one(output)}", file=sys.stderr)
     return 0
 
 
@@ -327,7 +330,7 @@ def validate(*, files: list[str], json: bool) -> int:
     if json:
         print_json(problems)
     for problem in [] if json else problems:
-        print(problem, file=sys.stderr)
+        echo(problem, file=sys.stderr)
     return 1 if problems else 0
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from gastown.cli.output import print_json
+from gastown.cli.output import echo, print_json
 from gastown.cli.spec import JSON, Arg, Command
 
 H = "gastown.molecules.commands:"
 
 
 def _out(text: str) -> None:
-    sys.stdout.write(text + "\n")
+    echo(text)
     sys.stdout.flush()
 
 

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from gastown.cli.output import printable
 from gastown.errors import UsageError
 from gastown.githooks.reactions import FEED
 from gastown.town.paths import Town
@@ -72,5 +73,5 @@ def describe(event: Event) -> str:
         detail = f" member {event.get('member')}"
     elif kind in ("hooked", "mail_delivered", "commented") and event.get("to"):
         detail = f" -> {event['to']}"
-    return (f"{event['ts']}  {event.get('actor', '?'):<12} {kind:<20} {event['bead']}"
-            f"{detail}  {event.get('title', '')}")
+    return printable(f"{event['ts']}  {event.get('actor', '?'):<12} {kind:<20} {event['bead']}"
+                     f"{detail}  {event.get('title', '')}")

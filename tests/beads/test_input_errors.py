@@ -1,6 +1,7 @@
 """Input errors of `bd` are clean: exit 2, the argument named, no traceback, nothing written."""
 from __future__ import annotations
 
+import os
 import subprocess
 
 from tests.conftest import BIN, run_process
@@ -156,3 +157,33 @@ def test_defer_until_that_is_not_a_date_is_refused(town) -> None:
                 cwd=town.root).assert_success()
     ready = run_process("bd", "ready", "--json", cwd=town.root).assert_success().json()
     assert bead_id not in [b["id"] for b in ready]
+
+
+EVIL = "red\x1b[31m\x07bell\x9b2J\u202eevil\rback"
+
+
+def test_control_characters_are_stored_as_given_but_shown_escaped(town) -> None:
+    def bd(*args: str):
+        return run_process("bd", *args, cwd=town.root).assert_success()
+
+    created = bd("create", EVIL, "-a", "bob\x1b]0;owned\x07", "-d", "line one\nline\x1btwo")
+    bead_id = created.out.split(":")[0].removeprefix("Created ")
+    bd("comments", "add", bead_id, "hi\x1b[2Jthere")
+    bd("close", bead_id, "-r", "done\x1b[0m")
+    stored = bd("show", bead_id, "--json").json()
+    assert stored["title"] == EVIL and stored["assignee"] == "bob\x1b]0;owned\x07"
+    assert stored["comments"][0]["text"] == "hi\x1b[2Jthere"
+    shown = "red\\x1b[31m\\x07bell\\x9b2J\\u202eevil\\rback"
+    outputs = [created.out, bd("list", "-s", "closed").out, bd("show", bead_id).out,
+               bd("reopen", bead_id).out, bd("search", "bell").out,
+               run_process("gt", "feed", cwd=town.root).assert_success().out]
+    for out in outputs:
+        assert shown in out, out
+    for out in outputs + [bd("show", bead_id).out]:
+        assert not any(c in out for c in "\x1b\x07\x9b\u202e\r"), repr(out)
+    detail = bd("show", bead_id).out
+    assert "@bob\\x1b]0;owned\\x07" in detail and "line one\nline\\x1btwo" in detail
+    assert "hi\\x1b[2Jthere" in detail
+    refused = run_process("bd", "update", bead_id, "--claim", cwd=town.root,
+                          env={**os.environ, "BD_ACTOR": "eve"})
+    assert refused.code == 1 and "claimed by bob\\x1b]0;owned\\x07" in refused.err
