@@ -122,7 +122,7 @@ def _decode(lines: set[bytes], path: str) -> list[Bead] | None:
             continue
         try:
             bead = codec.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         if not (isinstance(bead, dict) and isinstance(bead.get("id"), str)):
             return None

@@ -71,6 +71,12 @@ def test_a_line_nested_too_deep_is_named_not_a_crash(town, tmp_path) -> None:
     assert (town.beads / "work.jsonl").read_text() == deep
 
 
+def test_the_event_diff_skips_a_line_nested_too_deep() -> None:
+    from gastown.githooks.events import _decode
+
+    assert _decode({b"[" * 100_000}, "beads/work.jsonl") is None
+
+
 def test_an_unknown_type_is_refused_with_the_known_ones(town) -> None:
     bead_id = run_process("bd", "create", "work", "--silent", cwd=town.root).out.strip()
     before, files = _head(town.root), _ledger(town)
