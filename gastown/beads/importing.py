@@ -67,7 +67,8 @@ def plan(snap: Snapshot, records: list[Record], *, replace: bool = False) -> lis
     for line, record in records:
         old = snap.get(record["id"])
         if old is None:
-            steps.append(Step(line, record["id"], "created", tuple(sorted(record)), record))
+            fields = tuple(sorted(k for k in record if k != "id"))
+            steps.append(Step(line, record["id"], "created", fields, record))
             continue
         new = dict(record) if replace else {**old, **record}
         fields = _changed_fields(old, new)
