@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from gastown.beads import ops as bead_ops
+    from gastown.beads import importing
     from gastown.molecules import ops, runtime
     from gastown.town import feed
     from gastown.town.install import install
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     (town.root / MARKER).write_text("created by `python -m gastown.demo`; safe to delete\n")
     console.print(f"[bold]1. Town[/] installed at {town.root}")
 
-    counts = bead_ops.import_beads(town, SAMPLE)
+    counts = importing.counts(importing.import_beads(town, SAMPLE))
     console.print(f"[bold]2. Ledger[/]: imported {counts['created']} beads from "
                   f"{SAMPLE.name} (one commit)")
 

@@ -79,7 +79,9 @@ def error_handler(prog: str) -> Iterator[None]:
     try:
         yield
     except GastownError as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
+        from gastown.cli.output import printable
+
+        print(f"{prog}: error: {printable(e, multiline=True)}", file=sys.stderr)
         raise SystemExit(e.exit_code) from None
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)

@@ -1,23 +1,13 @@
 """`gt agents ...`: list, attach, peek, start, stop, restart."""
 from __future__ import annotations
 
-import sys
 from typing import Any
 
-from gastown.cli.output import print_json
+from gastown.cli.output import echo, print_json
 from gastown.cli.spec import JSON, Arg, Command
+from gastown.town.paths import find_town
 
 H = "gastown.agents.commands:"
-
-
-def _out(text: str) -> None:
-    sys.stdout.write(text + "\n")
-
-
-def _town() -> Any:
-    from gastown.town.paths import find_town
-
-    return find_town()
 
 
 def rows(town: Any) -> list[dict[str, Any]]:
@@ -38,14 +28,14 @@ def rows(town: Any) -> list[dict[str, Any]]:
 
 
 def list_(*, rig: str | None, json: bool) -> int:
-    out = [r for r in rows(_town()) if rig is None or r["rig"] == rig]
+    out = [r for r in rows(find_town()) if rig is None or r["rig"] == rig]
     if json:
         print_json(out)
     elif not out:
-        _out("no agents yet (`gt sling BEAD --rig RIG` makes polecats)")
+        echo("no agents yet (`gt sling BEAD --rig RIG` makes polecats)")
     else:
         for r in out:
-            _out(f"{r['name']:<20} {r['role']:<9} {r['runtime'] or '-':<8} "
+            echo(f"{r['name']:<20} {r['role']:<9} {r['runtime'] or '-':<8} "
                  f"{'running' if r['running'] else 'stopped':<8} {r['agent_state'] or '-':<8} "
                  f"{r['hook'] or '-'}")
     return 0
@@ -70,39 +60,39 @@ def _runtime(town: Any, agent: dict[str, Any]) -> Any:
 def start(*, name: str, json: bool) -> int:
     from gastown.agents import sessions
 
-    town = _town()
+    town = find_town()
     agent = _agent(town, name)
     session = sessions.start(town, agent, _runtime(town, agent))
     if json:
         print_json({"agent": name, "session": session, "running": True})
     else:
-        _out(f"{name} runs in session {session}")
+        echo(f"{name} runs in session {session}")
     return 0
 
 
 def stop(*, name: str, json: bool) -> int:
     from gastown.agents import sessions
 
-    town = _town()
+    town = find_town()
     was = sessions.stop(town, _agent(town, name))
     if json:
         print_json({"agent": name, "stopped": was})
     else:
-        _out(f"Stopped {name}" if was else f"{name} was not running")
+        echo(f"Stopped {name}" if was else f"{name} was not running")
     return 0
 
 
 def restart(*, name: str, json: bool) -> int:
     from gastown.agents import sessions
 
-    town = _town()
+    town = find_town()
     agent = _agent(town, name)
     sessions.stop(town, agent)
     session = sessions.start(town, agent, _runtime(town, agent))
     if json:
         print_json({"agent": name, "session": session, "running": True})
     else:
-        _out(f"Restarted {name} in session {session}; it resumes from its hook")
+        echo(f"Restarted {name} in session {session}; it resumes from its hook")
     return 0
 
 
@@ -119,7 +109,7 @@ def _session(town: Any, name: str) -> str:
 def attach(*, name: str) -> int:
     from gastown.agents import tmux
 
-    town = _town()
+    town = find_town()
     tmux.Tmux.for_town(town).attach(_session(town, name))
     return 0
 
@@ -127,15 +117,15 @@ def attach(*, name: str) -> int:
 def peek(*, name: str, lines: int, json: bool) -> int:
     from gastown.agents import tmux
 
-    town = _town()
+    town = find_town()
     text = tmux.Tmux.for_town(town).capture(_session(town, name), lines)
     if json:
         print_json({"agent": name, "lines": text})
     else:
-        from gastown.cli.output import shown
+        from gastown.cli.output import printable
 
         for row in text:
-            _out(shown(row))
+            echo(printable(row))
     return 0
 
 

@@ -1,34 +1,22 @@
 """`gt crew ...` (add, list, at, remove) and `gt mayor attach`."""
 from __future__ import annotations
 
-import sys
-from typing import Any
-
-from gastown.cli.output import print_json
+from gastown.cli.output import echo, print_json
 from gastown.cli.spec import JSON, Arg, Command
+from gastown.town.paths import find_town
 
 H = "gastown.agents.crew_commands:"
-
-
-def _out(text: str) -> None:
-    sys.stdout.write(text + "\n")
-
-
-def _town() -> Any:
-    from gastown.town.paths import find_town
-
-    return find_town()
 
 
 def add(*, name: str, rig: str, json: bool) -> int:
     from gastown.agents import crew, sessions
 
-    town = _town()
+    town = find_town()
     bead = crew.add(town, name, rig)
     if json:
         print_json(bead)
     else:
-        _out(f"Added crew {rig}/{name}: a clone in {sessions.workdir(town, bead)}; "
+        echo(f"Added crew {rig}/{name}: a clone in {sessions.workdir(town, bead)}; "
              f"`gt crew at {name} --rig {rig}` opens its session")
     return 0
 
@@ -36,37 +24,37 @@ def add(*, name: str, rig: str, json: bool) -> int:
 def list_(*, rig: str | None, json: bool) -> int:
     from gastown.agents import crew
 
-    found = crew.members(_town(), rig)
+    found = crew.members(find_town(), rig)
     if json:
         print_json(found)
     elif not found:
-        _out("no crew (`gt crew add NAME --rig RIG`)")
+        echo("no crew (`gt crew add NAME --rig RIG`)")
     else:
         for c in found:
-            _out(f"{c['name']:<20} {'running' if c['running'] else 'stopped':<8} {c['path']}")
+            echo(f"{c['name']:<20} {'running' if c['running'] else 'stopped':<8} {c['path']}")
     return 0
 
 
 def at(*, name: str, rig: str | None) -> int:
     from gastown.agents import crew, sessions
 
-    town = _town()
+    town = find_town()
     agent = crew.find(town, name, rig)
     session = sessions.start(town, agent, None)
     note = sessions.attach_or_explain(town, session)
     if note:
-        _out(note)
+        echo(note)
     return 0
 
 
 def remove(*, name: str, rig: str | None, force: bool, json: bool) -> int:
     from gastown.agents import crew, identity
 
-    agent = crew.remove(_town(), name, rig, force=force)
+    agent = crew.remove(find_town(), name, rig, force=force)
     if json:
         print_json(agent)
     else:
-        _out(f"Removed crew {identity.address_of(agent)}")
+        echo(f"Removed crew {identity.address_of(agent)}")
     return 0
 
 

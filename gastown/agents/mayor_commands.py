@@ -1,9 +1,9 @@
 """`gt mayor attach`: the Mayor's session, with the town's context."""
 from __future__ import annotations
 
-import sys
-
+from gastown.cli.output import echo
 from gastown.cli.spec import Command
+from gastown.town.paths import find_town
 
 H = "gastown.agents.mayor_commands:"
 
@@ -12,7 +12,6 @@ def attach() -> int:
     from gastown.agents import identity, runtimes, sessions
     from gastown.beads import snapshot, store
     from gastown.beads.actor import actor, now
-    from gastown.town.paths import find_town
 
     town = find_town()
     mayor_id = identity.agent_id(None, "mayor")
@@ -28,7 +27,7 @@ def attach() -> int:
     session = sessions.start(town, mayor, runtime)
     note = sessions.attach_or_explain(town, session)
     if note:
-        sys.stdout.write(note + "\n")
+        echo(note)
     return 0
 
 

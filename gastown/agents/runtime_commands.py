@@ -1,17 +1,13 @@
 """`gt config runtime ...`: the runtime presets."""
 from __future__ import annotations
 
-import sys
 from typing import Any
 
-from gastown.cli.output import print_json
+from gastown.cli.output import echo, print_json
 from gastown.cli.spec import JSON, Arg, Command
+from gastown.town.paths import find_town
 
 H = "gastown.agents.runtime_commands:"
-
-
-def _out(text: str) -> None:
-    sys.stdout.write(text + "\n")
 
 
 def runtime_list(*, json: bool) -> int:
@@ -23,7 +19,7 @@ def runtime_list(*, json: bool) -> int:
         print_json([r._asdict() for r in found])
     else:
         for r in found:
-            _out(f"{r.name:<10} {r.description}  ({r.source})")
+            echo(f"{r.name:<10} {r.description}  ({r.source})")
     return 0
 
 
@@ -35,14 +31,13 @@ def runtime_show(*, name: str, json: bool) -> int:
         print_json(r._asdict())
     else:
         for key, value in r._asdict().items():
-            _out(f"{key:<15} {value}")
+            echo(f"{key:<15} {value}")
     return 0
 
 
 def _maybe_town() -> Any:
     """The town here, if any: its runtimes/ add to the built-ins."""
     from gastown.errors import GastownError
-    from gastown.town.paths import find_town
 
     try:
         return find_town()

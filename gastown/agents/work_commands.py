@@ -4,50 +4,41 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from gastown.cli.output import print_json
+from gastown.cli.output import echo, print_json
 from gastown.cli.spec import JSON, Arg, Command
+from gastown.town.paths import find_town
 
 H = "gastown.agents.work_commands:"
-
-
-def _out(text: str) -> None:
-    sys.stdout.write(text + "\n")
-
-
-def _town() -> Any:
-    from gastown.town.paths import find_town
-
-    return find_town()
 
 
 def sling(*, beads: list[str], rig: str | None, formula: str | None, var: list[str],
           runtime: str | None, json: bool) -> int:
     from gastown.agents.sling import sling as do_sling
 
-    result = do_sling(_town(), beads, rig, formula=formula, var=var, runtime=runtime)
+    result = do_sling(find_town(), beads, rig, formula=formula, var=var, runtime=runtime)
     if json:
         print_json({"rig": result.rig, "convoy": result.convoy,
                     "slung": [s._asdict() for s in result.slung]})
         return 0
     for s in result.slung:
-        _out(f"{s.bead} -> {s.agent}  session {s.session}  branch {s.branch}  "
+        echo(f"{s.bead} -> {s.agent}  session {s.session}  branch {s.branch}  "
              f"molecule {s.molecule}")
     if result.convoy:
-        _out(f"convoy {result.convoy} tracks {len(result.slung)} beads")
+        echo(f"convoy {result.convoy} tracks {len(result.slung)} beads")
     return 0
 
 
 def hook(*, agent: str | None, json: bool) -> int:
     from gastown.agents import work
 
-    info = work.hook(_town(), agent)
+    info = work.hook(find_town(), agent)
     if json:
         print_json(info)
     elif not info["hook"]:
-        _out(f"{info['agent']}: nothing on the hook")
+        echo(f"{info['agent']}: nothing on the hook")
     else:
         bead = info["bead"] or {}
-        _out(f"{info['agent']}: {info['hook']} {bead.get('title', '')}"
+        echo(f"{info['agent']}: {info['hook']} {bead.get('title', '')}"
              + (f"  (molecule {info['molecule']})" if info["molecule"] else ""))
     return 0
 
@@ -55,33 +46,33 @@ def hook(*, agent: str | None, json: bool) -> int:
 def unsling(*, agent: str | None, json: bool) -> int:
     from gastown.agents import work
 
-    who, bead = work.unsling(_town(), agent)
+    who, bead = work.unsling(find_town(), agent)
     if json:
         print_json({"agent": who, "bead": bead})
     else:
-        _out(f"Took {bead} off {who}'s hook; it is open again")
+        echo(f"Took {bead} off {who}'s hook; it is open again")
     return 0
 
 
 def release(*, bead: str, force: bool, json: bool) -> int:
     from gastown.agents import work
 
-    who = work.release(_town(), bead, force=force)
+    who = work.release(find_town(), bead, force=force)
     if json:
         print_json({"bead": bead, "released_from": who})
     else:
-        _out(f"Released {bead}" + (f" from {who}" if who else "") + "; it is open again")
+        echo(f"Released {bead}" + (f" from {who}" if who else "") + "; it is open again")
     return 0
 
 
 def done(*, agent: str | None, json: bool) -> int:
     from gastown.agents import work
 
-    mr = work.done(_town(), agent)
+    mr = work.done(find_town(), agent)
     if json:
         print_json(mr)
     else:
-        _out(f"Pushed {mr['branch']} at {mr['commit_sha'][:10]}; merge request {mr['id']} "
+        echo(f"Pushed {mr['branch']} at {mr['commit_sha'][:10]}; merge request {mr['id']} "
              f"queued for {mr['target']}; hook released")
     return 0
 
@@ -110,11 +101,11 @@ def format_prime(p: dict[str, Any]) -> str:
 def prime(*, agent: str | None, json: bool) -> int:
     from gastown.agents import work
 
-    p = work.prime(_town(), agent)
+    p = work.prime(find_town(), agent)
     if json:
         print_json(p)
     else:
-        _out(format_prime(p))
+        echo(format_prime(p))
     return 0
 
 
@@ -123,7 +114,7 @@ def handoff(*, agent: str | None, message: str, json: bool) -> int:
     from gastown.beads import snapshot
     from gastown.rigs import config
 
-    town = _town()
+    town = find_town()
     with snapshot.load(town, warn=False) as snap:
         bead = roster.find(snap, agent)
     rig_runtime = config.load(town, bead["rig"]).runtime if bead.get("rig") else ""

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from gastown.beads import schema
-from gastown.errors import UsageError
+from gastown.errors import GastownError, UsageError
 
 
 def check_priority(value: Any) -> int:
@@ -21,6 +21,12 @@ def check_priority(value: Any) -> int:
 def check_status(value: str) -> str:
     if value not in schema.STATUSES:
         raise UsageError(f"unknown status {value!r}; one of: {', '.join(schema.STATUSES)}")
+    return value
+
+
+def check_date(value: str, flag: str) -> str:
+    if not schema.is_date(value):
+        raise UsageError(f"{flag} wants a date ({schema.DATE_HINT}), got {value!r}")
     return value
 
 
@@ -40,3 +46,34 @@ def parse_deps(spec: str | Sequence[str] | None) -> list[tuple[str, str]]:
             raise UsageError(f"bad dependency {item!r}; want TYPE:ID (e.g. blocks:gt-1)")
         out.append((kind, target))
     return out
+
+
+def custom_types(config: dict[str, Any]) -> tuple[str, ...]:
+    """The extra work types a town declares: `[beads] types = [...]` in town.toml."""
+    declared = config.get("beads", {}).get("types", [])
+    if not isinstance(declared, list) or not all(isinstance(t, str) and t for t in declared):
+        raise GastownError("town.toml: [beads] types must be a list of type names")
+    return tuple(declared)
+
+
+def type_problem(value: Any, custom: Sequence[str], *, all_kinds: bool = False) -> str | None:
+    """Why `value` is not a type a person may give a bead, or None.
+
+    Allowed: a work kind or one the town declares; with `all_kinds` also the Gas Town
+    kinds (agent, molecule, ...), which only their own commands create but which an
+    imported ledger may hold.
+    """
+    known = [*schema.WORK_KINDS, *custom]
+    if all_kinds:
+        known += [k for k in schema.KIND_FILES if k not in known]
+    if value in known:
+        return None
+    return (f"unknown type {value!r}; known types: {', '.join(known)} "
+            f"(declare more in town.toml: [beads] types = [...])")
+
+
+def check_type(value: str, custom: Sequence[str]) -> str:
+    problem = type_problem(value, custom)
+    if problem:
+        raise UsageError(problem)
+    return value

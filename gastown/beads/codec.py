@@ -163,6 +163,23 @@ def iter_beads(path: str, data: bytes, problems: list[LedgerError] | None = None
             yield number, start, line, bead
 
 
+# Deeper values decode but then overflow the recursive encoder when written back.
+MAX_DEPTH = 100
+
+
+def _too_deep(line: bytes, value: Any) -> bool:
+    if line.count(b"[") + line.count(b"{") <= MAX_DEPTH:
+        return False  # brackets inside strings count too: this only rules lines out
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return False
+
+
 def read_line(line: bytes, decode: Callable[[bytes], Any] = loads
               ) -> tuple[dict[str, Any] | None, str | None]:
     """One ledger line (no line ending): (bead, None), (None, reason) when it is not a
@@ -177,5 +194,9 @@ def read_line(line: bytes, decode: Callable[[bytes], Any] = loads
         return None, f"bad JSON at column {e.colno}: {e.msg}"
     except (ValueError, UnicodeDecodeError) as e:
         return None, f"bad JSON: {e}"
+    except RecursionError:
+        return None, f"bad JSON: nested more than {MAX_DEPTH} levels deep"
+    if _too_deep(line, bead):
+        return None, f"bad JSON: nested more than {MAX_DEPTH} levels deep"
     reason = schema.check(bead)
     return (None, reason) if reason else (bead, None)

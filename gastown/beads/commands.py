@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gastown.beads import args, queries, snapshot
-from gastown.cli.output import print_json
+from gastown.cli.numbers import whole
+from gastown.cli.output import echo, print_json, printable
 from gastown.cli.spec import JSON, Arg, Command, split_list
 from gastown.errors import UsageError
 from gastown.town.paths import find_town
+
+if TYPE_CHECKING:
+    from gastown.beads.importing import Step
 
 Bead = dict[str, Any]
 H = "gastown.beads.commands:"
@@ -22,14 +26,15 @@ def _ops():  # type: ignore[no-untyped-def]
     return ops
 
 
-def _out(text: str) -> None:
-    sys.stdout.write(text + "\n")
+_out = echo
+_one = printable  # a field shown on one line: newlines escaped too
 
 
 def line(bead: Bead) -> str:
-    who = f"  @{bead['assignee']}" if bead.get("assignee") else ""
-    return (f"{bead['id']:<14} P{bead.get('priority', 2)}  {bead.get('issue_type', 'task'):<8} "
-            f"{bead.get('status', 'open'):<12} {bead['title']}{who}")
+    who = f"  @{_one(bead['assignee'])}" if bead.get("assignee") else ""
+    return (f"{bead['id']:<14} P{bead.get('priority', 2)}  "
+            f"{_one(bead.get('issue_type', 'task')):<8} {_one(bead.get('status', 'open')):<12} "
+            f"{_one(bead['title'])}{who}")
 
 
 def _print_beads(beads: list[Bead], as_json: bool, empty: str) -> int:
@@ -49,38 +54,30 @@ def _detail(bead: Bead) -> str:
         if bead.get(key):
             rows.append(f"\n{key.replace('_', ' ').title()}:\n{bead[key]}")
     if bead.get("labels"):
-        rows.append(f"Labels: {', '.join(bead['labels'])}")
+        rows.append(f"Labels: {', '.join(_one(x) for x in bead['labels'])}")
     for d in bead.get("dependencies") or ():
-        rows.append(f"Depends on {d['depends_on_id']} ({d.get('type', 'blocks')})")
+        rows.append(f"Depends on {_one(d['depends_on_id'])} ({_one(d.get('type', 'blocks'))})")
     for c in bead.get("comments") or ():
-        rows.append(f"[{c.get('created_at', '')}] {c.get('author', '?')}: {c.get('text', '')}")
+        rows.append(f"[{_one(c.get('created_at', ''))}] {_one(c.get('author', '?'))}: "
+                    f"{c.get('text', '')}")
     if bead.get("close_reason"):
         rows.append(f"Closed: {bead['close_reason']}")
     return "\n".join(rows)
 
 
-def _int(value: Any, flag: str) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise UsageError(f"{flag} wants a whole number, got {value!r}") from None
-    if number < 0:
-        raise UsageError(f"{flag} must not be negative, got {value!r}")
-    return number
-
-
 def create(*, title: str, issue_type: str, priority: str, description: str | None,
            assignee: str | None, labels: list[str], parent: str | None, deps: list[str],
-           bead_id: str | None, silent: bool, json: bool) -> int:
+           bead_id: str | None, defer_until: str | None, silent: bool, json: bool) -> int:
     bead = _ops().create(find_town(), title=title, issue_type=issue_type, priority=priority,
                       description=description, assignee=assignee, labels=split_list(labels),
-                      parent=parent, deps=split_list(deps), bead_id=bead_id)
+                      parent=parent, deps=split_list(deps), bead_id=bead_id,
+                      defer_until=defer_until)
     if json:
         print_json(bead)
     elif silent:
         _out(bead["id"])
     else:
-        _out(f"Created {bead['id']}: {bead['title']}")
+        _out(f"Created {bead['id']}: {_one(bead['title'])}")
     return 0
 
 
@@ -104,7 +101,7 @@ def list_(*, status: str | None, assignee: str | None, issue_type: str | None,
         beads = queries.list_beads(
             snap, status=status, assignee=assignee, issue_type=issue_type,
             priority=None if priority is None else args.check_priority(priority),
-            labels=split_list(labels), limit=_int(limit, "--limit"))
+            labels=split_list(labels), limit=whole(limit, "--limit"))
     return _print_beads(beads, json, "no beads match")
 
 
@@ -112,7 +109,7 @@ def ready(*, limit: str, assignee: str | None, issue_type: str | None, priority:
           json: bool) -> int:
     with snapshot.load(find_town()) as snap:
         beads = queries.ready(
-            snap, limit=_int(limit, "--limit"), assignee=assignee, issue_type=issue_type,
+            snap, limit=whole(limit, "--limit"), assignee=assignee, issue_type=issue_type,
             priority=None if priority is None else args.check_priority(priority))
     return _print_beads(beads, json, "no ready work")
 
@@ -135,15 +132,16 @@ def _print_changed(beads: list[Bead], json: bool, verb: str) -> int:
         print_json(beads[0] if len(beads) == 1 else beads)
     else:
         for b in beads:
-            _out(f"{verb} {b['id']}: {b['title']} [{b.get('status', 'open')}]")
+            _out(f"{verb} {b['id']}: {_one(b['title'])} [{_one(b.get('status', 'open'))}]")
     return 0
 
 
 def update(*, ids: list[str], status: str | None, title: str | None, priority: str | None,
-           assignee: str | None, description: str | None, notes: str | None,
-           append_notes: str | None, add_label: list[str], remove_label: list[str],
-           claim: bool, json: bool) -> int:
-    changes = (status, title, priority, assignee, description, notes, append_notes)
+           issue_type: str | None, assignee: str | None, description: str | None,
+           notes: str | None, append_notes: str | None, defer_until: str | None,
+           add_label: list[str], remove_label: list[str], claim: bool, json: bool) -> int:
+    changes = (status, title, priority, issue_type, assignee, description, notes, append_notes,
+               defer_until)
     if all(c is None for c in changes) and not (add_label or remove_label or claim):
         raise UsageError("update: nothing to change (give e.g. --status, --title, "
                          "--assignee, --add-label or --claim)")
@@ -153,7 +151,8 @@ def update(*, ids: list[str], status: str | None, title: str | None, priority: s
     beads = _ops().update(find_town(), ids, status=status, title=title, priority=priority,
                        assignee=assignee, description=description, notes=notes,
                        append_notes=append_notes, add_labels=split_list(add_label),
-                       remove_labels=split_list(remove_label), claim=claim)
+                       remove_labels=split_list(remove_label), claim=claim,
+                       issue_type=issue_type, defer_until=defer_until)
     return _print_changed(beads, json, "Claimed" if claim else "Updated")
 
 
@@ -170,7 +169,7 @@ def dep_add(*, bead: str, depends_on: str, dep_type: str, json: bool) -> int:
     if json:
         print_json(result)
     else:
-        _out(f"{bead} now depends on {depends_on} ({dep_type})")
+        _out(f"{bead} now depends on {depends_on} ({_one(dep_type)})")
     return 0
 
 
@@ -186,7 +185,8 @@ def dep_remove(*, bead: str, depends_on: str, json: bool) -> int:
 def _tree_lines(node: dict[str, Any], depth: int = 0) -> list[str]:
     mark = " (missing)" if node.get("missing") else " (cycle)" if node.get("cycle") else ""
     kind = f"[{node['type']}] " if node.get("type") else ""
-    text = f"{'  ' * depth}{kind}{node['id']} {node.get('status', '')} {node.get('title') or ''}"
+    text = (f"{'  ' * depth}{_one(kind)}{_one(node['id'])} {_one(node.get('status', ''))} "
+            f"{_one(node.get('title') or '')}")
     out = [text.rstrip() + mark]
     for child in node.get("deps", ()):
         out.extend(_tree_lines(child, depth + 1))
@@ -243,7 +243,7 @@ def comments_add(*, bead: str, text: str, json: bool) -> int:
 
 def search(*, query: str, status: str | None, limit: str, json: bool) -> int:
     with snapshot.load(find_town()) as snap:
-        beads = queries.search(snap, query, status=status, limit=_int(limit, "--limit"))
+        beads = queries.search(snap, query, status=status, limit=whole(limit, "--limit"))
     return _print_beads(beads, json, f"nothing matches {query!r}")
 
 
@@ -255,22 +255,36 @@ def stats(*, json: bool) -> int:
         return 0
     _out(f"beads: {result['total']} ({result['work']} work)")
     _out(f"ready: {result['ready']}   blocked: {result['blocked']}")
-    _out("status: " + ", ".join(f"{k} {v}" for k, v in result["by_status"].items()))
-    _out("type: " + ", ".join(f"{k} {v}" for k, v in result["by_type"].items()))
+    _out("status: " + ", ".join(f"{_one(k)} {v}" for k, v in result["by_status"].items()))
+    _out("type: " + ", ".join(f"{_one(k)} {v}" for k, v in result["by_type"].items()))
     _out("priority: " + ", ".join(f"P{k} {v}" for k, v in result["by_priority"].items()))
     return 0
 
 
-def import_(*, input: str | None, json: bool) -> int:
+def import_(*, input: str | None, replace: bool, dry_run: bool, json: bool) -> int:
     if not input:
         raise UsageError("import needs -i FILE (a beads issues.jsonl)")
-    counts = _ops().import_beads(find_town(), Path(input))
+    from gastown.beads import importing
+
+    steps = importing.import_beads(find_town(), Path(input), replace=replace, dry_run=dry_run)
+    counts = importing.counts(steps)
     if json:
-        print_json(counts)
-    else:
-        _out(f"imported {input}: {counts['created']} created, {counts['updated']} updated, "
-             f"{counts['unchanged']} unchanged")
+        plan = [{"id": s.id, "action": s.action, "fields": list(s.fields)} for s in steps]
+        print_json({**counts, "dry_run": True, "beads": plan} if dry_run else counts)
+        return 0
+    if dry_run:
+        for step in steps:
+            _out(_step_line(step))
+    verb = "would import" if dry_run else "imported"
+    _out(f"{verb} {input}: {counts['created']} created, {counts['updated']} updated, "
+         f"{counts['unchanged']} unchanged")
     return 0
+
+
+def _step_line(step: Step) -> str:
+    if step.action == "updated":
+        return f"update {step.id}: {', '.join(step.fields)}"
+    return f"{'create' if step.action == 'created' else 'unchanged'} {step.id}"
 
 
 def export(*, output: str | None) -> int:
@@ -278,12 +292,24 @@ def export(*, output: str | None) -> int:
     if output in (None, "-"):
         sys.stdout.buffer.write(data)
     else:
-        from gastown.beads.store import atomic_write
-
-        atomic_write(str(Path(output).resolve()), data)
+        _write_export(Path(output), data)
         count = data.count(b"\n")
-        print(f"exported {count} beads to {output}", file=sys.stderr)
+        echo(f"exported {count} beads to {_one(output)}", file=sys.stderr)
     return 0
+
+
+def _write_export(path: Path, data: bytes) -> None:
+    from gastown.beads.store import atomic_write
+    from gastown.errors import GastownError
+
+    if path.is_dir():
+        raise UsageError(f"-o {path}: is a folder; name a file (e.g. {path / 'issues.jsonl'})")
+    if not path.resolve().parent.is_dir():
+        raise GastownError(f"-o {path}: folder {path.resolve().parent} does not exist")
+    try:
+        atomic_write(str(path.resolve()), data)
+    except OSError as e:
+        raise GastownError(f"-o {path}: cannot write: {e.strerror}") from None
 
 
 def merge(*, out: str, base: str, left: str, right: str, path: str | None) -> int:
@@ -304,7 +330,7 @@ def validate(*, files: list[str], json: bool) -> int:
     if json:
         print_json(problems)
     for problem in [] if json else problems:
-        print(problem, file=sys.stderr)
+        echo(problem, file=sys.stderr)
     return 1 if problems else 0
 
 
@@ -313,11 +339,14 @@ _ASSIGNEE = Arg("assignee", ("-a", "--assignee"), "only this assignee")
 _TYPE = Arg("issue_type", ("-t", "--type"), "only this type")
 _PRIORITY = Arg("priority", ("-p", "--priority"), "only this priority (0-4)")
 IDS = Arg("ids", (), "bead ids", "pos+")
+DEFER = Arg("defer_until", ("--defer-until",),
+            "not ready before this date (e.g. 2026-05-01 or 2026-05-01T09:00:00Z; '' clears)")
 
 COMMANDS: tuple[Command, ...] = (
     Command("create", "Create a bead", H + "create", (
         Arg("title", (), "the title", "pos"),
-        Arg("issue_type", ("-t", "--type"), "task, bug, feature, epic or chore", "str", "task"),
+        Arg("issue_type", ("-t", "--type"), "task, bug, feature, epic, chore, or a type "
+            "town.toml declares ([beads] types)", "str", "task"),
         Arg("priority", ("-p", "--priority"), "0 (urgent) to 4", "str", "2"),
         Arg("description", ("-d", "--description"), "the description"),
         Arg("assignee", ("-a", "--assignee"), "who does it"),
@@ -325,6 +354,7 @@ COMMANDS: tuple[Command, ...] = (
         Arg("parent", ("--parent",), "make it a child <parent>.<n> of this bead"),
         Arg("deps", ("--deps",), "TYPE:ID,... (blocks, related, discovered-from, ...)", "list"),
         Arg("bead_id", ("--id",), "use this id instead of minting one"),
+        DEFER,
         Arg("silent", ("--silent",), "print only the new id", "flag", False),
         JSON)),
     Command("show", "Show beads in full", H + "show", (IDS, JSON)),
@@ -341,10 +371,13 @@ COMMANDS: tuple[Command, ...] = (
         Arg("status", ("-s", "--status"), "new status"),
         Arg("title", ("--title",), "new title"),
         Arg("priority", ("-p", "--priority"), "new priority (0-4)"),
+        Arg("issue_type", ("-t", "--type"), "new type (task, bug, feature, epic, chore, "
+            "or one town.toml declares)"),
         Arg("assignee", ("-a", "--assignee"), "new assignee ('' to clear)"),
         Arg("description", ("-d", "--description"), "new description"),
         Arg("notes", ("--notes",), "replace the notes"),
         Arg("append_notes", ("--append-notes",), "add a line to the notes"),
+        DEFER,
         Arg("add_label", ("--add-label",), "add labels", "list"),
         Arg("remove_label", ("--remove-label",), "remove labels", "list"),
         Arg("claim", ("--claim",), "take it: assignee = you, in_progress; fails if held",
@@ -374,8 +407,13 @@ COMMANDS: tuple[Command, ...] = (
         Arg("query", (), "text to find", "pos"), _STATUS,
         Arg("limit", ("--limit",), "at most N (0: all)", "str", "50"), JSON)),
     Command("stats", "Counts by status, type and priority", H + "stats", (JSON,)),
-    Command("import", "Import a beads issues.jsonl (ids kept, one commit)", H + "import_", (
-        Arg("input", ("-i", "--input"), "the file"), JSON)),
+    Command("import", "Import a beads issues.jsonl (ids kept, one commit); a record "
+                      "for an existing bead updates only the fields it has", H + "import_", (
+        Arg("input", ("-i", "--input"), "the file"),
+        Arg("replace", ("--replace",), "a record replaces the whole bead", "flag", False),
+        Arg("dry_run", ("--dry-run",), "print what would change; write nothing", "flag",
+            False),
+        JSON)),
     Command("export", "Export every bead as one issues.jsonl", H + "export", (
         Arg("output", ("-o", "--output"), "the file (default: stdout)"),)),
     Command("merge", "Git merge driver for ledger files (git runs `bd merge %A %O %A %B %P`)",

@@ -6,15 +6,21 @@ what a bead becomes is here, so it can be called from tests and other modules.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
-from gastown.beads import codec, graph, ids, schema, store
+from gastown.beads import graph, ids, schema, store
 from gastown.beads.actor import actor as current_actor
 from gastown.beads.actor import now
-from gastown.beads.args import check_priority, check_status, parse_deps
+from gastown.beads.args import (
+    check_date,
+    check_priority,
+    check_status,
+    check_type,
+    custom_types,
+    parse_deps,
+)
 from gastown.beads.snapshot import Snapshot
-from gastown.errors import GastownError, LedgerError, NotFound, UsageError
+from gastown.errors import GastownError, NotFound, UsageError
 from gastown.town.paths import Town
 
 Bead = dict[str, Any]
@@ -52,8 +58,9 @@ def _check_new_edge(snap: Snapshot, bead_id: str, target: str, kind: str) -> Non
             )
 
 
-def _commit(town: Town, snap: Snapshot, beads: Iterable[Bead], verb: str, summary: str,
-            who: str, drop: Iterable[str] = ()) -> str | None:
+def commit(town: Town, snap: Snapshot, beads: Iterable[Bead], verb: str, summary: str,
+           who: str, drop: Iterable[str] = ()) -> str | None:
+    """Put `beads` (and drop ids) on top of `snap` in one commit; under the write lock."""
     put = {b["id"]: b for b in beads}
     change = store.Change(put=put, drop=set(drop))
     return store.apply(town, snap, change, _message(verb, sorted(put) or sorted(change.drop),
@@ -64,10 +71,14 @@ def create(town: Town, *, title: str, issue_type: str = "task", priority: Any = 
            description: str | None = None, assignee: str | None = None,
            labels: Sequence[str] = (), parent: str | None = None,
            deps: str | Sequence[str] | None = None, bead_id: str | None = None,
-           extra: dict[str, Any] | None = None, actor: str | None = None) -> Bead:
+           defer_until: str | None = None, extra: dict[str, Any] | None = None,
+           actor: str | None = None) -> Bead:
     """Create one bead and commit it; returns the bead as written."""
     if not title or not title.strip():
         raise UsageError("a bead needs a non-empty title")
+    check_type(issue_type, custom_types(town.config()))
+    if defer_until:
+        check_date(defer_until, "--defer-until")
     who = actor or current_actor()
     edges = parse_deps(deps)
     with store.transaction(town) as snap:
@@ -92,6 +103,8 @@ def create(town: Town, *, title: str, issue_type: str = "task", priority: Any = 
             bead["assignee"] = assignee
         if labels:
             bead["labels"] = sorted(set(labels))
+        if defer_until:
+            bead["defer_until"] = defer_until
         dependencies = []
         if parent:
             _need(snap, parent)
@@ -104,7 +117,7 @@ def create(town: Town, *, title: str, issue_type: str = "task", priority: Any = 
             bead["dependencies"] = dependencies
         if extra:
             bead.update(extra)
-        _commit(town, snap, [bead], "create", title, who)
+        commit(town, snap, [bead], "create", title, who)
     return bead
 
 
@@ -125,7 +138,7 @@ def _edit(town: Town, bead_ids: Sequence[str], verb: str, summary: str, who: str
             else:
                 results.append(before)
         if changed:
-            _commit(town, snap, changed, verb, summary, who)
+            commit(town, snap, changed, verb, summary, who)
     return results
 
 
@@ -145,9 +158,14 @@ def update(town: Town, bead_ids: Sequence[str], *, status: str | None = None,
            acceptance: str | None = None, notes: str | None = None,
            append_notes: str | None = None, add_labels: Sequence[str] = (),
            remove_labels: Sequence[str] = (), claim: bool = False,
+           issue_type: str | None = None, defer_until: str | None = None,
            fields: dict[str, Any] | None = None, actor: str | None = None) -> list[Bead]:
     """Change fields of beads; `claim` atomically takes unclaimed work for the actor."""
     who = actor or current_actor()
+    if defer_until:
+        check_date(defer_until, "--defer-until")
+    if issue_type is not None:
+        check_type(issue_type, custom_types(town.config()))
     if status is not None:
         check_status(status)
     if priority is not None:
@@ -168,7 +186,8 @@ def update(town: Town, bead_ids: Sequence[str], *, status: str | None = None,
             _set_status(bead, status)
         for key, value in (("title", title), ("assignee", assignee),
                            ("description", description), ("design", design),
-                           ("acceptance_criteria", acceptance), ("notes", notes)):
+                           ("acceptance_criteria", acceptance), ("notes", notes),
+                           ("defer_until", defer_until)):
             if value is not None:
                 if value == "" and key != "title":
                     bead.pop(key, None)
@@ -176,6 +195,8 @@ def update(town: Town, bead_ids: Sequence[str], *, status: str | None = None,
                     bead[key] = value.strip() if key == "title" else value
         if priority is not None:
             bead["priority"] = priority
+        if issue_type is not None:
+            _retype(bead, issue_type)
         if append_notes:
             old = bead.get("notes")
             bead["notes"] = f"{old}\n{append_notes}" if old else append_notes
@@ -190,6 +211,13 @@ def update(town: Town, bead_ids: Sequence[str], *, status: str | None = None,
         return bead
 
     return _edit(town, bead_ids, "claim" if claim else "update", "", who, change)
+
+
+def _retype(bead: Bead, issue_type: str) -> None:
+    old = bead.get("issue_type") or "task"
+    if old in schema.KIND_FILES and old != issue_type:
+        raise GastownError(f"{bead['id']} is a {old}; only work beads change type")
+    bead["issue_type"] = issue_type
 
 
 def close(town: Town, bead_ids: Sequence[str], *, reason: str | None = None,
@@ -276,45 +304,6 @@ def comment(town: Town, bead_id: str, text: str, *, actor: str | None = None) ->
         return bead
 
     return _edit(town, [bead_id], "comment", "", who, change)[0]
-
-
-def read_import(path: Path) -> list[Bead]:
-    """Beads from a beads-format issues.jsonl, validated with file:line errors."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise GastownError(f"cannot read {path}: {e.strerror}") from None
-    beads: list[Bead] = []
-    seen: dict[str, int] = {}
-    for number, _, _, bead in codec.iter_beads(str(path), data):
-        if bead["id"] in seen:
-            raise LedgerError(str(path), number,
-                              f"duplicate id {bead['id']} (first on line {seen[bead['id']]})")
-        seen[bead["id"]] = number
-        beads.append(bead)
-    return beads
-
-
-def import_beads(town: Town, path: Path, *, actor: str | None = None) -> dict[str, int]:
-    """Upsert every bead of a beads issues.jsonl as it is (ids kept), in one commit."""
-    incoming = read_import(path)
-    who = actor or current_actor()
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
-    with store.transaction(town) as snap:
-        put = []
-        for bead in incoming:
-            old = snap.get(bead["id"])
-            if old is None:
-                counts["created"] += 1
-            elif codec.dumps(old) == codec.dumps(bead):  # `==` has True == 1 == 1.0
-                counts["unchanged"] += 1
-                continue
-            else:
-                counts["updated"] += 1
-            put.append(bead)
-        if put:
-            _commit(town, snap, put, "import", f"{len(put)} beads from {path.name}", who)
-    return counts
 
 
 def export_lines(town: Town) -> bytes:

@@ -78,6 +78,22 @@ def canonical(bead: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+DATE_HINT = "ISO 8601, e.g. 2026-05-01 or 2026-05-01T09:00:00Z"
+
+
+def is_date(value: Any) -> bool:
+    """An ISO 8601 date or date-time, as `ready` reads `defer_until`."""
+    from datetime import datetime
+
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def check(bead: Any) -> str | None:
     """The reason this decoded line is not a valid bead, or None."""
     if not isinstance(bead, dict):
@@ -107,6 +123,8 @@ def check(bead: Any) -> str | None:
             isinstance(bead[key], list) and all(isinstance(x, str) for x in bead[key])
         ):
             return f"{bid}: {key} must be a list of strings"
+    if bead.get("defer_until") not in (None, "") and not is_date(bead["defer_until"]):
+        return f"{bid}: defer_until must be a date ({DATE_HINT}), got {bead['defer_until']!r}"
     deps = bead.get("dependencies")
     if deps is not None:
         if not isinstance(deps, list):

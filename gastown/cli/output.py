@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 
 def print_json(value: Any) -> None:
@@ -19,10 +19,33 @@ def json_line(value: Any) -> str:
     return encode(value, default=str)
 
 
-def shown(text: str, *, lines: bool = False) -> str:
-    """Text safe for a terminal: control characters and escapes made visible
-    (`lines`: newlines kept as line breaks)."""
-    if lines:
-        return "\n".join(shown(line) for line in text.split("\n"))
-    return "".join(ch if ch.isprintable() or ch == "\t" else ch.encode("unicode_escape").decode()
-                   for ch in text)
+# Characters a terminal acts on instead of showing: C0 and C1 controls (ESC starts
+# ANSI sequences), DEL, line and paragraph separators, bidirectional overrides.
+_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_pattern: dict[bool, Any] = {}
+
+
+def _escape(match: Any) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def printable(text: Any, *, multiline: bool = False) -> str:
+    """`text` safe for a terminal: control characters shown as escapes (`\\x1b`).
+
+    `multiline` keeps newlines and tabs (descriptions, notes); otherwise they are
+    escaped too, so a title stays on its line.
+    """
+    if multiline not in _pattern:
+        import re
+
+        extra = "" if multiline else "\t\n"
+        _pattern[multiline] = re.compile(f"[{_CONTROLS}{extra}]")
+    return str(_pattern[multiline].sub(_escape, str(text)))
+
+
+def echo(text: str = "", *, file: TextIO | None = None) -> None:
+    """Write one piece of human (non-JSON) output; every such write goes through here."""
+    (file or sys.stdout).write(printable(text, multiline=True) + "\n")

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gastown.cli.output import echo
 from gastown.cli.spec import JSON, Arg, Command
 
 H = "gastown.formulas.commands:"
@@ -18,7 +19,7 @@ def _json(value: Any) -> None:
 
 
 def _out(text: str) -> None:
-    sys.stdout.write(text + "\n")
+    echo(text)
 
 
 def _maybe_town() -> Any:

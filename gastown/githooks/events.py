@@ -19,6 +19,11 @@ from gastown.beads import codec
 Bead = dict[str, Any]
 LEDGER = "beads"
 IGNORED_FIELDS = ("updated_at",)
+# Every kind `_event` is called with (`gt feed --type` accepts only these).
+EVENT_TYPES = (
+    "created", "updated", "deleted", "status_changed", "closed", "assigned", "hooked",
+    "commented", "mail_delivered", "mq_queued", "step_closed", "convoy_member_closed",
+)
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,7 @@ def _decode(lines: set[bytes], path: str) -> list[Bead] | None:
             continue
         try:
             bead = codec.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         if not (isinstance(bead, dict) and isinstance(bead.get("id"), str)):
             return None

@@ -4,15 +4,14 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from gastown.cli.output import print_json
+from gastown.cli.output import echo, print_json
 from gastown.cli.spec import JSON, Arg, Command
-from gastown.errors import UsageError
 
 H = "gastown.molecules.commands:"
 
 
 def _out(text: str) -> None:
-    sys.stdout.write(text + "\n")
+    echo(text)
     sys.stdout.flush()
 
 
@@ -158,13 +157,10 @@ def burn(*, molecule: str, reason: str | None, json: bool) -> int:
 def run(*, molecule: str, jobs: str, gate_wait: str, quiet: bool, json: bool) -> int:
     from dataclasses import asdict
 
+    from gastown.cli.numbers import seconds, whole
     from gastown.molecules import runtime
 
-    try:
-        n, wait = int(jobs), float(gate_wait)
-    except ValueError:
-        raise UsageError(f"--jobs wants a whole number and --gate-wait seconds, "
-                         f"got {jobs!r} and {gate_wait!r}") from None
+    n, wait = whole(jobs, "--jobs", least=1), seconds(gate_wait, "--gate-wait")
     report = None if (quiet or json) else _out
     result = runtime.run(_town(), molecule, jobs=n, gate_wait=wait, report=report)
     if json:

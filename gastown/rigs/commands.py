@@ -1,35 +1,25 @@
 """`gt rig ...`: add, list, status, remove."""
 from __future__ import annotations
 
-import sys
 from typing import Any
 
-from gastown.cli.output import print_json
+from gastown.cli.output import echo, print_json
 from gastown.cli.spec import JSON, Arg, Command
+from gastown.town.paths import find_town
 
 H = "gastown.rigs.commands:"
-
-
-def _out(text: str) -> None:
-    sys.stdout.write(text + "\n")
-
-
-def _town() -> Any:
-    from gastown.town.paths import find_town
-
-    return find_town()
 
 
 def add(*, name: str, url: str, branch: str | None, prefix: str | None, runtime: str | None,
         setup: str | None, json: bool) -> int:
     from gastown.rigs import ops
 
-    cfg = ops.add(_town(), name, url, branch=branch, prefix=prefix, runtime=runtime,
+    cfg = ops.add(find_town(), name, url, branch=branch, prefix=prefix, runtime=runtime,
                   setup=setup)
     if json:
-        print_json(ops.status(_town(), name))
+        print_json(ops.status(find_town(), name))
     else:
-        _out(f"Added rig {cfg.name}: {cfg.url} ({cfg.branch}), prefix {cfg.prefix}; "
+        echo(f"Added rig {cfg.name}: {cfg.url} ({cfg.branch}), prefix {cfg.prefix}; "
              f"edit rigs/{cfg.name}/rig.toml for gates, max_polecats, runtime, setup")
     return 0
 
@@ -43,26 +33,26 @@ def _describe(s: dict[str, Any]) -> str:
 def list_(*, json: bool) -> int:
     from gastown.rigs import ops
 
-    rigs = ops.list_rigs(_town())
+    rigs = ops.list_rigs(find_town())
     if json:
         print_json(rigs)
     elif not rigs:
-        _out("no rigs (add one with `gt rig add NAME URL`)")
+        echo("no rigs (add one with `gt rig add NAME URL`)")
     else:
         for s in rigs:
-            _out(_describe(s))
+            echo(_describe(s))
     return 0
 
 
 def status(*, name: str, json: bool) -> int:
     from gastown.rigs import ops
 
-    s = ops.status(_town(), name)
+    s = ops.status(find_town(), name)
     if json:
         print_json(s)
     else:
-        _out(_describe(s))
-        _out(f"  gates: {', '.join(s['gates']) or 'none'}   max_polecats: {s['max_polecats']}"
+        echo(_describe(s))
+        echo(f"  gates: {', '.join(s['gates']) or 'none'}   max_polecats: {s['max_polecats']}"
              f"   formula: {s['formula']}   setup: {s['setup'] or 'none'}")
     return 0
 
@@ -70,11 +60,11 @@ def status(*, name: str, json: bool) -> int:
 def remove(*, name: str, force: bool, json: bool) -> int:
     from gastown.rigs import ops
 
-    ops.remove(_town(), name, force=force)
+    ops.remove(find_town(), name, force=force)
     if json:
         print_json({"removed": name})
     else:
-        _out(f"Removed rig {name}")
+        echo(f"Removed rig {name}")
     return 0
 
 

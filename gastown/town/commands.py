@@ -1,7 +1,10 @@
 """Town-level commands: install, doctor."""
 from __future__ import annotations
 
-from gastown.cli.output import json_line, print_json
+import sys
+from typing import Any
+
+from gastown.cli.output import echo, json_line, print_json
 from gastown.cli.spec import JSON, Arg, Command
 
 H = "gastown.town.commands:"
@@ -16,14 +19,14 @@ def install(*, directory: str, name: str | None, prefix: str, json: bool) -> int
                     "changed": result.changed, "commit": result.commit,
                     "configured": result.configured})
     elif result.created:
-        print(f"Created town at {result.town.root}")
+        echo(f"Created town at {result.town.root}")
     elif result.changed:
-        print(f"Completed town at {result.town.root}: {', '.join(result.changed)}")
+        echo(f"Completed town at {result.town.root}: {', '.join(result.changed)}")
     elif result.configured:
-        print(f"Set up this clone of the town at {result.town.root}: "
+        echo(f"Set up this clone of the town at {result.town.root}: "
               f"{', '.join(result.configured)}")
     else:
-        print(f"{result.town.root} is already a complete town")
+        echo(f"{result.town.root} is already a complete town")
     return 0
 
 
@@ -39,31 +42,40 @@ def doctor(*, fix: bool, json: bool) -> int:
     else:
         for c in checks:
             mark = "ok " if c.ok else ("fixed" if c.fixed else "FAIL")
-            print(f"[{mark:^5}] {c.name}: {c.detail}")
+            echo(f"[{mark:^5}] {c.name}: {c.detail}")
     return 0 if all(c.ok or c.fixed for c in checks) else 1
+
+
+def _show_event(event: dict[str, Any], as_json: bool) -> None:
+    from gastown.town import feed as town_feed
+
+    if as_json:
+        print(json_line(event), flush=True)
+    else:
+        echo(town_feed.describe(event))
+        sys.stdout.flush()
 
 
 def feed(*, follow: bool, limit: str, event_type: str | None, json: bool,
          seconds: str | None) -> int:
+    from gastown.cli.numbers import seconds as to_seconds
+    from gastown.cli.numbers import whole
     from gastown.town import feed as town_feed
     from gastown.town.paths import find_town
 
+    count = whole(limit, "--limit")
+    stop = to_seconds(seconds, "--seconds") if seconds else None
+    if event_type:
+        town_feed.check_type(event_type)
     town = find_town()
-    try:
-        count = int(limit)
-    except ValueError:
-        from gastown.errors import UsageError
-
-        raise UsageError(f"--limit wants a whole number, got {limit!r}") from None
     events = [e for e in town_feed.read(town) if not event_type or e["type"] == event_type]
     shown = events if count <= 0 else events[-count:]
     for event in shown:
-        print(json_line(event) if json else town_feed.describe(event), flush=True)
+        _show_event(event, json)
     if follow:
-        stop = float(seconds) if seconds else None
         for event in town_feed.follow(town, stop=stop):
             if not event_type or event["type"] == event_type:
-                print(json_line(event) if json else town_feed.describe(event), flush=True)
+                _show_event(event, json)
     return 0
 
 

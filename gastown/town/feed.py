@@ -6,6 +6,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from gastown.cli.output import printable
+from gastown.errors import UsageError
 from gastown.githooks.reactions import FEED
 from gastown.town.paths import Town
 
@@ -25,6 +27,15 @@ def read(town: Town) -> list[Event]:
             except ValueError:
                 continue  # a torn last line while the reactor writes
     return out
+
+
+def check_type(kind: str) -> str:
+    from gastown.githooks.events import EVENT_TYPES
+
+    if kind not in EVENT_TYPES:
+        raise UsageError(f"--type: unknown event type {kind!r}; one of: "
+                         + ", ".join(EVENT_TYPES))
+    return kind
 
 
 def follow(town: Town, *, poll: float = 0.2, stop: float | None = None) -> Iterator[Event]:
@@ -62,5 +73,5 @@ def describe(event: Event) -> str:
         detail = f" member {event.get('member')}"
     elif kind in ("hooked", "mail_delivered", "commented") and event.get("to"):
         detail = f" -> {event['to']}"
-    return (f"{event['ts']}  {event.get('actor', '?'):<12} {kind:<20} {event['bead']}"
-            f"{detail}  {event.get('title', '')}")
+    return printable(f"{event['ts']}  {event.get('actor', '?'):<12} {kind:<20} {event['bead']}"
+                     f"{detail}  {event.get('title', '')}")
