@@ -46,18 +46,6 @@ max_polecats = 8
 """
 
 
-def town_agents() -> str:
-    """The town-level identities every town starts with: Mayor, Deacon, Boot."""
-    from gastown.agents.identity import TOWN_ROLES, new_agent
-    from gastown.beads import codec
-    from gastown.beads.actor import actor, now
-
-    stamp, who = now(), actor()
-    beads = sorted((new_agent(None, role, role, "", stamp, who) for role in TOWN_ROLES),
-                   key=lambda b: b["id"])
-    return "".join(codec.dumps(b).decode() + "\n" for b in beads)
-
-
 @dataclass(frozen=True)
 class InstallResult:
     town: Town
@@ -140,8 +128,7 @@ def install(directory: str | os.PathLike[str], *, name: str | None = None,
     _write_if_missing(root / ".gitignore", GITIGNORE, changed, root)
     _write_if_missing(root / ".gitattributes", GITATTRIBUTES, changed, root)
     for stem in schema.LEDGER_FILES:
-        _write_if_missing(root / "beads" / f"{stem}.jsonl",
-                          town_agents() if stem == "agents" else "", changed, root)
+        _write_if_missing(root / "beads" / f"{stem}.jsonl", "", changed, root)
     _write_if_missing(root / "formulas" / ".gitkeep", "", changed, root)
     _write_if_missing(root / "rigs" / ".gitkeep", "", changed, root)
     from gastown.githooks.install import install_shims
