@@ -12,7 +12,7 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from gastown.cli.modules import GROUPS, commands_of
+from gastown.cli.modules import GROUPS, commands_of, top_level
 from gastown.cli.spec import Command
 
 
@@ -30,17 +30,16 @@ def resolve(argv: Sequence[str]) -> tuple[Command, list[str]] | None:
     if not argv or argv[0].startswith("-"):
         return None
     words = _bare_words(argv)
-    groups = dict(GROUPS)
-    module = groups.get(words[0]) if words[0] in groups else groups.get(None)
-    if module is None:
-        return None
-    names = words[1:] if words[0] in groups else words
-    by_name = {c.name: c for c in commands_of(module)}
+    groups = {group: module for group, module in GROUPS if group is not None}
+    grouped = words[0] in groups
+    modules = (groups[words[0]],) if grouped else top_level()
+    names = words[1:] if grouped else words
+    by_name = {c.name: c for module in modules for c in commands_of(module)}
     for n in range(len(names), 0, -1):
         cmd = by_name.get(".".join(names[:n]))
         if cmd is None:
             continue
-        used = n + (1 if words[0] in groups else 0)
+        used = n + (1 if grouped else 0)
         # how many argv tokens the `used` words came from (`bead.ready` is one token)
         taken, count = 0, 0
         while count < used:

@@ -2,7 +2,7 @@
 
 `gt`'s fast path imports only the module of the group it runs; the invoke namespace
 (gastown/cli/tasks.py) is built from all of them. A group of None puts its commands
-at the top level (`gt install`).
+at the top level (`gt install`); several modules may.
 """
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ GROUPS: tuple[tuple[str | None, str], ...] = (
     ("formula", "gastown.formulas.commands"),
     ("mol", "gastown.molecules.commands"),
 )
+
+
+def top_level() -> tuple[str, ...]:
+    return tuple(module for group, module in GROUPS if group is None)
 
 
 def commands_of(module: str) -> tuple[Command, ...]:
