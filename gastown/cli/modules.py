@@ -12,6 +12,7 @@ from gastown.cli.spec import Command
 
 GROUPS: tuple[tuple[str | None, str], ...] = (
     (None, "gastown.town.commands"),
+    (None, "gastown.agents.nudge_commands"),
     ("bead", "gastown.beads.commands"),
     ("formula", "gastown.formulas.commands"),
     ("mol", "gastown.molecules.commands"),

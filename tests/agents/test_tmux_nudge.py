@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -378,3 +378,29 @@ def test_nudge_refuses_an_empty_message_and_a_missing_session(
     with pytest.raises(NotFound):
         nudge(town, "gt-none", "hello", PATTERNS)
 
+
+# The commands -----------------------------------------------------------------------
+
+def test_gt_nudge_and_dnd(town: Town, gt: Callable[..., Any],
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    tmux = Tmux.for_town(town)
+    log = town.root / "mayor.log"
+    try:
+        tmux.start("gt-mayor", cwd=town.root, env={},
+                   command=[sys.executable, str(STANDIN), str(log), "--busy", "0.1"])
+        agent = Agent(town, tmux, "gt-mayor", log)
+        agent.wait_ready()
+        out = gt("nudge", "mayor", "hello", "there", "--wait", "2").assert_success().out
+        assert out == "Nudged gt-mayor\n" and agent.received() == ["hello there"]
+        monkeypatch.setenv("GT_AGENT", "mayor")
+        gt("dnd", "on").assert_success()
+        assert gt("nudge", "gt-mayor", "muted", "--json").assert_success().json() == {
+            "session": "gt-mayor", "outcome": "queued"}
+        assert gt("dnd", "off", "gt-mayor", "--json").assert_success().json() == {
+            "session": "gt-mayor", "dnd": False, "queued": 1}
+        eventually(lambda: agent.received() == ["hello there", "muted"])
+        gt("dnd", "maybe").assert_failure(2)
+        gt("nudge", "mayor", "x", "--wait", "soon").assert_failure(2)
+        gt("nudge", "rig/nobody", "x").assert_failure(1)
+    finally:
+        tmux.kill_server()
