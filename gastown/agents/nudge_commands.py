@@ -61,8 +61,8 @@ def dnd(*, state: str, agent: str | None, json: bool) -> int:
         raise UsageError(f"gt dnd wants on or off, got {state!r}")
     session, patterns = resolve(agent)
     town = find_town()
-    nudging.set_dnd(town, session, state == "on", patterns)
     waiting = len(nudging.pending(town, session))
+    nudging.set_dnd(town, session, state == "on", patterns)
     if json:
         print_json({"session": session, "dnd": state == "on", "queued": waiting})
     elif state == "on":

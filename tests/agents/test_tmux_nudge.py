@@ -190,7 +190,7 @@ def test_running_is_one_quick_call_with_thirty_sessions(tmux_town: tuple[Town, T
         tmux.start(name, cwd=town.root, env={}, command=["sleep", "60"])
     started = time.perf_counter()
     assert tmux.running() == names
-    assert time.perf_counter() - started < 0.1
+    assert time.perf_counter() - started < 0.3
 
 
 def test_an_idle_pane_gets_the_nudge_typed(standin: Callable[..., Agent]) -> None:
