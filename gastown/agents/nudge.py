@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -54,20 +55,27 @@ class Queued(NamedTuple):
 
 # Where things are ----------------------------------------------------------------
 
+def checked(session: str) -> str:
+    """`session` if it can name files (tmux session names never hold `.` or `:`)."""
+    if not re.fullmatch(r"\w[\w-]*", session):
+        raise UsageError(f"not a session name: {session!r}")
+    return session
+
+
 def queue_dir(town: Town, session: str) -> Path:
-    return town.state / "nudges" / session
+    return town.state / "nudges" / checked(session)
 
 
 def _lock(town: Town, session: str) -> Path:
-    return town.state / "locks" / f"nudge-{session}.lock"
+    return town.state / "locks" / f"nudge-{checked(session)}.lock"
 
 
 def _watch_lock(town: Town, session: str) -> Path:
-    return town.state / "locks" / f"nudge-watch-{session}.lock"
+    return town.state / "locks" / f"nudge-{checked(session)}.watch.lock"
 
 
 def _dnd_flag(town: Town, session: str) -> Path:
-    return town.state / "dnd" / session
+    return town.state / "dnd" / checked(session)
 
 
 # Do not disturb --------------------------------------------------------------------

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 CHUNK = 1000
 # A detached session's window is this big: wide enough that most nudges fit one line.
 WIDTH, HEIGHT = 200, 50
+# What tmux says when no server listens on the socket (a stale file, or none at all).
+_NO_SERVER, _NO_SOCKET = "no server running on", "(No such file or directory)"
 
 
 def socket_name(town: Town) -> str:
@@ -100,9 +102,11 @@ class Tmux:
     def running(self) -> set[str]:
         """Names of the sessions on this server (one tmux call; empty when it is not up)."""
         result = self._cmd("list-sessions", "-F", "#{session_name}")
-        if result.returncode != 0:
-            return set()  # no server: nothing is running
-        return {line for line in result.stdout if line}
+        if result.returncode == 0:
+            return {line for line in result.stdout if line}
+        if any(_NO_SERVER in line or _NO_SOCKET in line for line in result.stderr):
+            return set()
+        raise GastownError(f"tmux list-sessions failed: {'; '.join(result.stderr)}")
 
     def has(self, name: str) -> bool:
         return bool(self._cmd("has-session", "-t", f"={name}").returncode == 0)

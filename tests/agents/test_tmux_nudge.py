@@ -193,6 +193,27 @@ def test_running_is_one_quick_call_with_thirty_sessions(tmux_town: tuple[Town, T
     assert time.perf_counter() - started < 0.3
 
 
+def test_attach_replaces_the_process_with_a_tmux_client(tmux_town: tuple[Town, Tmux]) -> None:
+    town, tmux = tmux_town
+    tmux.start("gt-target", cwd=town.root, env={},
+               command=[sys.executable, "-c", "print('shown by the target'); input()"])
+    # The viewer runs inside a pane of this server (TMUX is set there), as a person would.
+    attach = f"from gastown.agents.tmux import Tmux; Tmux({tmux.socket!r}).attach('gt-target')"
+    tmux.start("gt-viewer", cwd=town.root, env={}, command=[sys.executable, "-c", attach])
+    eventually(lambda: "shown by the target" in "\n".join(tmux.capture("gt-viewer")))
+    assert tmux.running() == {"gt-target", "gt-viewer"}
+
+
+def test_running_without_a_server_is_empty() -> None:
+    assert Tmux("gt-nothing-listens-here").running() == set()
+
+
+def test_session_names_that_cannot_name_files_are_refused(tmp_path: Path) -> None:
+    for bad in ("../x", "a/b", ".hidden", "", "a b"):
+        with pytest.raises(UsageError):
+            enqueue(Town(tmp_path), bad, "hello")
+
+
 def test_an_idle_pane_gets_the_nudge_typed(standin: Callable[..., Agent]) -> None:
     agent = standin()
     assert agent.tmux.cursor_line(agent.session) == "> "
@@ -364,7 +385,7 @@ def test_only_one_watcher_per_session(standin: Callable[..., Agent]) -> None:
 
     agent = standin()
     enqueue(agent.town, agent.session, "later")
-    with held(agent.town.state / "locks" / f"nudge-watch-{agent.session}.lock"):
+    with held(agent.town.state / "locks" / f"nudge-{agent.session}.watch.lock"):
         assert deliver_queued(agent.town, agent.session, PATTERNS, until=time.time() + 5) == 0
     assert deliver_queued(agent.town, agent.session, PATTERNS, until=time.time() + 5) == 1
     assert agent.received() == ["later"]
