@@ -425,3 +425,21 @@ def test_gt_nudge_and_dnd(town: Town, gt: Callable[..., Any],
         gt("nudge", "rig/nobody", "x").assert_failure(1)
     finally:
         tmux.kill_server()
+
+
+def test_a_queued_nudge_outlives_the_gt_process(town: Town) -> None:
+    from tests.conftest import run_process
+
+    tmux = Tmux.for_town(town)
+    log = town.root / "witness.log"
+    try:
+        tmux.start("gt-rig-witness", cwd=town.root, env={},
+                   command=[sys.executable, str(STANDIN), str(log), "--busy", "1"])
+        agent = Agent(town, tmux, "gt-rig-witness", log)
+        agent.wait_ready()
+        run_process("gt", "nudge", "rig/witness", "one", "--wait", "2", cwd=town.root).assert_success()
+        out = run_process("gt", "nudge", "rig/witness", "two", cwd=town.root).assert_success().out
+        assert out.startswith("Queued a nudge for gt-rig-witness")
+        eventually(lambda: agent.received() == ["one", "two"])
+    finally:
+        tmux.kill_server()
