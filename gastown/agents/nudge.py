@@ -264,7 +264,11 @@ def _drain(town: Town, session: str, patterns: PanePatterns, tmux: Tmux,
         queue = pending(town, session)
         if not queue:
             return count, True
-        if _deliver_first(town, session, queue[0], patterns, tmux):
+        try:
+            done = _deliver_first(town, session, queue[0], patterns, tmux)
+        except NotFound:
+            return count, False  # the session ended under us
+        if done:
             count, delay = count + 1, POLL
         else:
             time.sleep(delay)

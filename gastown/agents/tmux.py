@@ -130,6 +130,8 @@ class Tmux:
                          "capture-pane", "-p", "-N", "-t", _target(name))
         x, y = (int(n) for n in out[0].split(","))
         screen = out[1:]
+        # x counts cells: before wide characters it reaches past the cursor, which can
+        # only make an empty input line look typed in, never the other way round.
         return screen[y][:x] if y < len(screen) else ""
 
     def send_literal(self, name: str, text: str) -> None:
