@@ -2,7 +2,7 @@
 
 `gt`'s fast path imports only the module of the group it runs; the invoke namespace
 (gastown/cli/tasks.py) is built from all of them. A group of None puts its commands
-at the top level (`gt install`).
+at the top level (`gt install`); several modules may.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from gastown.cli.spec import Command
 
 GROUPS: tuple[tuple[str | None, str], ...] = (
     (None, "gastown.town.commands"),
+    (None, "gastown.agents.nudge_commands"),
     ("bead", "gastown.beads.commands"),
     ("formula", "gastown.formulas.commands"),
     ("mol", "gastown.molecules.commands"),

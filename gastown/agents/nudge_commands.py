@@ -1,0 +1,89 @@
+"""`gt nudge` and `gt dnd`: type a message into an agent's pane, or hold nudges back."""
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from gastown.cli.output import print_json
+from gastown.cli.spec import JSON, Arg, Command
+from gastown.errors import UsageError
+
+if TYPE_CHECKING:
+    from gastown.agents.idle import PanePatterns
+
+H = "gastown.agents.nudge_commands:"
+
+
+def resolve(name: str | None) -> tuple[str, PanePatterns]:
+    """The tmux session and pane patterns for an agent or session name (None: GT_AGENT).
+
+    `gt-…` is a session name as it is; `mayor` is `gt-mayor`, `rig/name` is `gt-rig-name`.
+    """
+    from gastown.agents.nudge import DEFAULT_PATTERNS
+
+    name = name or os.environ.get("GT_AGENT")
+    if not name:
+        raise UsageError("name an agent or session (or run inside an agent's session: GT_AGENT)")
+    session = name if name.startswith("gt-") else "gt-" + name.replace("/", "-")
+    return session, DEFAULT_PATTERNS
+
+
+def _seconds(value: str, flag: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise UsageError(f"{flag} wants a number of seconds, got {value!r}") from None
+    if seconds < 0:
+        raise UsageError(f"{flag} wants a number of seconds, got {value!r}")
+    return seconds
+
+
+def nudge(*, target: str, message: list[str], wait: str, ttl: str, json: bool) -> int:
+    from gastown.agents import nudge as nudging
+    from gastown.town.paths import find_town
+
+    session, patterns = resolve(target)
+    outcome = nudging.nudge(find_town(), session, " ".join(message), patterns,
+                            wait=_seconds(wait, "--wait"), ttl=_seconds(ttl, "--ttl"))
+    if json:
+        print_json({"session": session, "outcome": outcome})
+    else:
+        print(f"Nudged {session}" if outcome == "delivered"
+              else f"Queued a nudge for {session} (delivered when it is idle)")
+    return 0
+
+
+def dnd(*, state: str, agent: str | None, json: bool) -> int:
+    from gastown.agents import nudge as nudging
+    from gastown.town.paths import find_town
+
+    if state not in ("on", "off"):
+        raise UsageError(f"gt dnd wants on or off, got {state!r}")
+    session, patterns = resolve(agent)
+    town = find_town()
+    waiting = len(nudging.pending(town, session))
+    nudging.set_dnd(town, session, state == "on", patterns)
+    if json:
+        print_json({"session": session, "dnd": state == "on", "queued": waiting})
+    elif state == "on":
+        print(f"Do not disturb {session}: nudges are queued until `gt dnd off`")
+    else:
+        print(f"{session} takes nudges again ({waiting} queued)")
+    return 0
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("nudge", "Type MESSAGE into an agent's pane when it is idle, else queue it",
+            H + "nudge", (
+                Arg("target", (), "the agent (mayor, rig/name) or tmux session (gt-…)", "pos"),
+                Arg("message", (), "the words of the message", "pos+"),
+                Arg("wait", ("--wait",), "seconds to wait for the pane to be idle", "str", "0"),
+                Arg("ttl", ("--ttl",), "seconds a queued nudge may wait before it is dropped",
+                    "str", "3600"),
+                JSON)),
+    Command("dnd", "Do not disturb: queue nudges for AGENT (default: GT_AGENT) until off",
+            H + "dnd", (
+                Arg("state", (), "on or off", "pos"),
+                Arg("agent", (), "the agent or tmux session", "pos?"),
+                JSON)),
+)
