@@ -1,31 +1,11 @@
 """`gt nudge` and `gt dnd`: type a message into an agent's pane, or hold nudges back."""
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING
-
 from gastown.cli.output import print_json
 from gastown.cli.spec import JSON, Arg, Command
 from gastown.errors import UsageError
 
-if TYPE_CHECKING:
-    from gastown.agents.idle import PanePatterns
-
 H = "gastown.agents.nudge_commands:"
-
-
-def resolve(name: str | None) -> tuple[str, PanePatterns]:
-    """The tmux session and pane patterns for an agent or session name (None: GT_AGENT).
-
-    `gt-…` is a session name as it is; `mayor` is `gt-mayor`, `rig/name` is `gt-rig-name`.
-    """
-    from gastown.agents.nudge import DEFAULT_PATTERNS
-
-    name = name or os.environ.get("GT_AGENT")
-    if not name:
-        raise UsageError("name an agent or session (or run inside an agent's session: GT_AGENT)")
-    session = name if name.startswith("gt-") else "gt-" + name.replace("/", "-")
-    return session, DEFAULT_PATTERNS
 
 
 def _seconds(value: str, flag: str) -> float:
@@ -40,10 +20,12 @@ def _seconds(value: str, flag: str) -> float:
 
 def nudge(*, target: str, message: list[str], wait: str, ttl: str, json: bool) -> int:
     from gastown.agents import nudge as nudging
+    from gastown.agents.targets import resolve
     from gastown.town.paths import find_town
 
-    session, patterns = resolve(target)
-    outcome = nudging.nudge(find_town(), session, " ".join(message), patterns,
+    town = find_town()
+    session, patterns = resolve(town, target)
+    outcome = nudging.nudge(town, session, " ".join(message), patterns,
                             wait=_seconds(wait, "--wait"), ttl=_seconds(ttl, "--ttl"))
     if json:
         print_json({"session": session, "outcome": outcome})
@@ -53,14 +35,41 @@ def nudge(*, target: str, message: list[str], wait: str, ttl: str, json: bool) -
     return 0
 
 
+def broadcast(*, message: list[str], rig: str | None, json: bool) -> int:
+    """Nudge every running agent (of one rig); each one typed now or queued."""
+    from gastown.agents import nudge as nudging
+    from gastown.agents import targets
+    from gastown.town.paths import find_town
+
+    town = find_town()
+    text = " ".join(message)
+    outcomes = {}
+    for agent in targets.running_agents(town, rig):
+        session, patterns = targets.resolve(town, agent["id"])
+        try:
+            outcomes[session] = nudging.nudge(town, session, text, patterns)
+        except nudging.NudgeStuck as e:
+            outcomes[session] = f"stuck: {e}"
+    if json:
+        print_json(outcomes)
+    elif not outcomes:
+        print("no agent is running" + (f" in {rig}" if rig else ""))
+    else:
+        for session, outcome in sorted(outcomes.items()):
+            print(f"{session}: {outcome}")
+    return 0
+
+
 def dnd(*, state: str, agent: str | None, json: bool) -> int:
     from gastown.agents import nudge as nudging
     from gastown.town.paths import find_town
 
     if state not in ("on", "off"):
         raise UsageError(f"gt dnd wants on or off, got {state!r}")
-    session, patterns = resolve(agent)
+    from gastown.agents.targets import resolve
+
     town = find_town()
+    session, patterns = resolve(town, agent)
     waiting = len(nudging.pending(town, session))
     nudging.set_dnd(town, session, state == "on", patterns)
     if json:
@@ -81,6 +90,9 @@ COMMANDS: tuple[Command, ...] = (
                 Arg("ttl", ("--ttl",), "seconds a queued nudge may wait before it is dropped",
                     "str", "3600"),
                 JSON)),
+    Command("broadcast", "Nudge every running agent (of --rig) with MESSAGE", H + "broadcast", (
+        Arg("message", (), "the words of the message", "pos+"),
+        Arg("rig", ("--rig",), "only this rig's agents"), JSON)),
     Command("dnd", "Do not disturb: queue nudges for AGENT (default: GT_AGENT) until off",
             H + "dnd", (
                 Arg("state", (), "on or off", "pos"),

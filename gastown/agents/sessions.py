@@ -84,7 +84,19 @@ def start(town: Town, agent: Bead, runtime: Runtime | None) -> str:
         path.write_text(first_prompt(agent) + "\n")
         env["GT_PROMPT_FILE"] = str(path)
     tmux.start(name, cwd=str(cwd), env=env, command=command_for(agent, runtime))
+    if runtime is not None and runtime.prompt == "typed" and runtime.prime == "prompt":
+        _type_first_prompt(town, agent, name, runtime)
     return name
+
+
+def _type_first_prompt(town: Town, agent: Bead, session: str, runtime: Runtime) -> None:
+    """Queue the first prompt; the session's nudge watcher types it once the client
+    shows it is ready."""
+    from gastown.agents import nudge
+    from gastown.agents.targets import patterns_of
+
+    nudge.enqueue(town, session, first_prompt(agent))
+    nudge.start_watcher(town, session, patterns_of(runtime))
 
 
 def attach_or_explain(town: Town, session: str) -> str | None:
