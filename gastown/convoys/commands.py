@@ -70,7 +70,8 @@ def list_(*, all: bool, json: bool) -> int:
 
     town = _town()
     with snapshot.load(town, warn=False) as snap:
-        found = [(c, progress.members_in(snap, c)) for c in progress.convoys(snap)]
+        seen = progress.lookups(snap)
+        found = [(c, progress.members_in(snap, c, seen)) for c in progress.convoys(snap)]
     # Open convoys, and landed ones whose banner is up; --all: every convoy.
     shown_ = [(c, t) for c, t in found
               if all or c.get("status") != "closed" or banner.read(town, c["id"])]

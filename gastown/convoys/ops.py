@@ -194,16 +194,13 @@ def land(town: Town, ref: str, *, force: bool = False, actor: str | None = None)
 
 
 def _ready(snap: Snapshot, closed: set[str], convoy_ids: set[str]) -> list[tuple[Bead, list[Member]]]:
-    out = []
-    for convoy in progress.convoys(snap):
-        if convoy.get("status") == "closed":
-            continue
-        if convoy["id"] not in convoy_ids and not closed & set(convoy.get("tracks") or ()):
-            continue
-        tracked = progress.members_in(snap, convoy)
-        if progress.landable(tracked):
-            out.append((convoy, tracked))
-    return out
+    found = [c for c in progress.convoys(snap) if c.get("status") != "closed"
+             and (c["id"] in convoy_ids or closed & set(c.get("tracks") or ()))
+             and progress.all_closed(snap, c)]
+    if not found:
+        return []
+    seen = progress.lookups(snap)
+    return [(c, progress.members_in(snap, c, seen)) for c in found]
 
 
 def land_ready(town: Town, closed: set[str], convoy_ids: set[str],
@@ -228,14 +225,14 @@ def land_ready(town: Town, closed: set[str], convoy_ids: set[str],
 
 
 def _to_reopen(snap: Snapshot, reopened: set[str]) -> list[Bead]:
-    """Closed convoys tracking a bead of `reopened` that is open now, and convoys of
-    `reopened` that are open again but still carry `landed_at`."""
+    """Landed convoys tracking a bead of `reopened` that is not closed now, and
+    convoys of `reopened` that are open again but still carry `landed_at`."""
     out = []
     for convoy in progress.convoys(snap):
         if convoy["id"] in reopened and convoy.get("status") != "closed" \
                 and "landed_at" in convoy:
             out.append(convoy)
-        elif convoy.get("status") == "closed" and any(
+        elif progress.is_landed(convoy) and any(
                 (snap.get(b) or {}).get("status", "open") not in progress.FINISHED_STATUSES
                 for b in reopened & set(convoy.get("tracks") or ())):
             out.append(convoy)

@@ -91,7 +91,22 @@ def queue(snap: Snapshot) -> dict[str, str]:
             and mr.get("status", "open") not in FINISHED_STATUSES}
 
 
-def members_in(snap: Snapshot, convoy: Bead) -> list[Member]:
+Lookups = tuple[dict[str, str], dict[str, str]]
+
+
+def lookups(snap: Snapshot) -> Lookups:
+    """Hooks and queue, read once for many convoys."""
+    return hooks(snap), queue(snap)
+
+
+def members_in(snap: Snapshot, convoy: Bead, found: Lookups | None = None) -> list[Member]:
     tracked = {bid: snap.get(bid) for bid in convoy.get("tracks") or ()}
     beads = {bid: b for bid, b in tracked.items() if b is not None}
-    return members(convoy, beads, hooks(snap), queue(snap))
+    hooked, queued = found or lookups(snap)
+    return members(convoy, beads, hooked, queued)
+
+
+def all_closed(snap: Snapshot, convoy: Bead) -> bool:
+    """`landable` without reading hooks and queue: they never make a bead done."""
+    tracked = {bid: snap.get(bid) for bid in convoy.get("tracks") or ()}
+    return landable(members(convoy, {b: v for b, v in tracked.items() if v}, {}, {}))

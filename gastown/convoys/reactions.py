@@ -53,15 +53,17 @@ def announce(town: Town, closed_convoys: list[Event]) -> None:
 def convoys(town: Town, events: list[Event]) -> None:
     from gastown.convoys import ops
 
-    reopened = {e["bead"] for e in events if e["type"] == "status_changed"
-                and e.get("from") == "closed" and e.get("to") != "closed"}
-    if reopened:
-        ops.reopen_tracking(town, reopened)
-    closed = {e["bead"] for e in events if e["type"] == "closed"}
-    candidates = {e["bead"] for e in events
-                  if e["type"] == "convoy_member_closed" or _convoy_changed(e)}
-    if closed or candidates:
-        ops.land_ready(town, closed, candidates)
+    # The convoy's commit names whoever's change moved it: a person, the Refinery.
+    reopening = [e for e in events if e["type"] == "status_changed"
+                 and e.get("from") == "closed" and e.get("to") != "closed"]
+    if reopening:
+        ops.reopen_tracking(town, {e["bead"] for e in reopening}, reopening[-1].get("actor"))
+    closing = [e for e in events if e["type"] in ("closed", "convoy_member_closed")
+               or _convoy_changed(e)]
+    if closing:
+        closed = {e["bead"] for e in closing if e["type"] == "closed"}
+        ops.land_ready(town, closed, {e["bead"] for e in closing} - closed,
+                       closing[-1].get("actor"))
     landings = [e for e in events if e["type"] == "closed" and e.get("issue_type") == "convoy"]
     if landings:
         announce(town, landings)

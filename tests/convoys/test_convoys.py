@@ -80,6 +80,12 @@ def test_a_convoy_lands_when_its_work_merges_not_when_it_is_submitted(town, gt, 
     landed = convoy_of(town, convoy)
     assert landed["status"] == "closed" and landed["landed_at"]
     assert landed["close_reason"] == "landed: every tracked bead closed (2 of 2 merged)"
+    # one commit closes the convoy and mails its owner and notify, as the merger
+    assert git_out(town.root, "show", "--format=%B", "--name-only", "HEAD").split() == [
+        "gt", "convoy", "land:", convoy, "Actor:", "demo/refinery",
+        "beads/convoys.jsonl", "beads/mail.jsonl"]
+    assert [m["sender"] for m in mail_to(town, "tester") + mail_to(town, "bob")] == [
+        "demo/refinery", "demo/refinery"]
     status = gt("convoy", "status", convoy, "--json").assert_success().json()
     assert [m["state"] for m in status["members"]] == ["merged", "merged"]
     assert "CONVOY LANDED" in status["banner"] and convoy in status["banner"]
