@@ -175,3 +175,11 @@ def test_land_by_hand_when_the_reactions_are_off(town, gt, bd, monkeypatch):
     out = gt("convoy", "land", convoy, "--json").assert_success().json()
     assert out["landed"] and out["status"] == "closed" and len(out["mail"]) == 1
     assert out["close_reason"] == "landed: every tracked bead closed (0 of 1 merged)"
+
+
+def test_a_convoy_of_closed_beads_lands_as_it_is_made(town, gt, bd):
+    a = create(bd, "a")
+    bd("close", a, "--reason", "done already").assert_success()
+    convoy = new_convoy(gt, "late", a)
+    assert convoy_of(town, convoy)["status"] == "closed"
+    assert f"convoy_landed        {convoy} (1 bead)" in gt("feed").assert_success().out
