@@ -49,6 +49,25 @@ def _messages(snap: snapshot.Snapshot) -> list[Bead]:
     return [m for m in (lf.bead(r) for r in lf.rows) if m.get("issue_type") == "message"]
 
 
+def compose(town: Town, snap: snapshot.Snapshot, targets: list[str], subject: str, body: str,
+            *, sender: str, thread: str | None = None) -> dict[str, Bead]:
+    """One message bead per target, all in one thread, with ids free in `snap`;
+    for a caller that commits them together with other changes."""
+    stamp = now()
+    put: dict[str, Bead] = {}
+    taken = set(snap.where)
+    for target in targets:
+        mid = ids.mint(town.prefix(), f"mail\0{sender}\0{target}\0{subject}\0{stamp}",
+                       taken, len(snap) + len(put))
+        taken.add(mid)
+        thread = thread or mid  # a group message is one thread
+        put[mid] = {"id": mid, "title": subject.strip(), "description": body,
+                    "status": "open", "issue_type": "message", "created_at": stamp,
+                    "created_by": sender, "updated_at": stamp, "sender": sender, "to": target,
+                    "thread": thread, "read": False}
+    return put
+
+
 def send(town: Town, to: str, subject: str, body: str, *, thread: str | None = None,
          sender: str | None = None, known: bool = False) -> list[Bead]:
     """Commit one message per recipient. `known`: `to` is a mailbox that already sent
@@ -58,18 +77,7 @@ def send(town: Town, to: str, subject: str, body: str, *, thread: str | None = N
     who = sender or me()
     with store.transaction(town) as snap:
         targets = [to] if known else recipients(town, snap, to)
-        stamp = now()
-        put: dict[str, Bead] = {}
-        taken = set(snap.where)
-        for target in targets:
-            mid = ids.mint(town.prefix(), f"mail\0{who}\0{target}\0{subject}\0{stamp}",
-                           taken, len(snap) + len(put))
-            taken.add(mid)
-            thread = thread or mid  # a group message is one thread
-            put[mid] = {"id": mid, "title": subject.strip(), "description": body,
-                        "status": "open", "issue_type": "message", "created_at": stamp,
-                        "created_by": who, "updated_at": stamp, "sender": who, "to": target,
-                        "thread": thread or mid, "read": False}
+        put = compose(town, snap, targets, subject, body, sender=who, thread=thread)
         store.apply(town, snap, store.Change(put=put),
                     f"gt mail send: {to} {subject.strip()}"[:200] + f"\n\nActor: {who}\n")
     return list(put.values())

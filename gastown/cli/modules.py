@@ -23,6 +23,7 @@ GROUPS: tuple[tuple[str | None, str], ...] = (
     ("mail", "gastown.agents.mail_commands"),
     ("crew", "gastown.agents.crew_commands"),
     ("mayor", "gastown.agents.mayor_commands"),
+    ("convoy", "gastown.convoys.commands"),
 )
 
 

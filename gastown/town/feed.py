@@ -71,6 +71,9 @@ def describe(event: Event) -> str:
         detail = f" {event.get('from')} -> {event.get('to')}"
     elif kind == "convoy_member_closed":
         detail = f" member {event.get('member')}"
+    elif kind == "convoy_landed":
+        count = len(event.get("tracks") or ())
+        detail = f" ({count} bead{'' if count == 1 else 's'})"
     elif kind in ("hooked", "mail_delivered", "commented") and event.get("to"):
         detail = f" -> {event['to']}"
     return printable(f"{event['ts']}  {event.get('actor', '?'):<12} {kind:<20} {event['bead']}"
