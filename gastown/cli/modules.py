@@ -22,6 +22,8 @@ GROUPS: tuple[tuple[str | None, str], ...] = (
     ("mail", "gastown.agents.mail_commands"),
     ("crew", "gastown.agents.crew_commands"),
     ("mayor", "gastown.agents.mayor_commands"),
+    ("mq", "gastown.refinery.mq_commands"),
+    ("refinery", "gastown.refinery.commands"),
 )
 
 

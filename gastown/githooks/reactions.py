@@ -22,7 +22,7 @@ Event = dict[str, Any]
 Reaction = Callable[[Town, list[Event]], None]
 
 REGISTRY: dict[str, Reaction] = {}
-REACTION_MODULES: list[str] = []
+REACTION_MODULES: list[str] = ["gastown.refinery.reactions"]
 FEED = "events.jsonl"
 
 
