@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gastown import git
-from gastown.rigs import config, repo
+from gastown.rigs import config
 from gastown.rigs.config import RigConfig
 from gastown.town.paths import Town
 
@@ -26,7 +26,8 @@ def scratch(town: Town, cfg: RigConfig, bare: Path) -> Path:
     run's gate may still write in its own folder, never in ours)."""
     base = config.rig_dir(town, cfg.name) / "refinery"
     for old in sorted(base.glob("run-*")) if base.is_dir() else ():
-        repo.remove_worktree(bare, old)
+        # twice forced: a run killed inside `worktree add` leaves it locked
+        git.git(bare, "worktree", "remove", "--force", "--force", str(old), check=False)
         shutil.rmtree(old, ignore_errors=True)
     path = base / f"run-{os.getpid()}"
     base.mkdir(parents=True, exist_ok=True)

@@ -166,3 +166,16 @@ def test_mq_list_status_and_submit_errors(rig):
     ]:
         out = rig.gt("mq", "submit", *args)
         assert out.code != 0 and words in out.err, (args, out.err)
+
+
+def test_an_mr_already_on_the_target_is_recorded_and_its_branch_deleted(rig):
+    """What a run killed between its push and its ledger write leaves behind."""
+    rig.configure(gates='gates = ["false"]\n')  # no candidate could pass: nothing is built
+    mr = rig.work("pushed", {"p.txt": "p\n"})
+    git_out(rig.src, "update-ref", "refs/heads/main", mr["commit_sha"])
+    out = rig.run()
+    assert out["merged"] == [mr["id"]] and out["batches"] == 0
+    got = rig.ledger("mq")[mr["id"]]
+    assert got["close_reason"] == "merged" and got["merged_sha"] == mr["commit_sha"]
+    assert rig.ledger("work")[mr["source_issue"]]["status"] == "closed"
+    assert rig.branches() == ["main"]
