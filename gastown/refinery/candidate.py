@@ -13,8 +13,6 @@ from gastown.rigs import config
 from gastown.rigs.config import RigConfig
 from gastown.town.paths import Town
 
-PUSH_TIMEOUT = 300
-
 
 class Conflict(NamedTuple):
     mr: str
@@ -89,18 +87,27 @@ def head(worktree: Path) -> str:
     return git.out(worktree, "rev-parse", "HEAD")
 
 
-def push(worktree: Path, target: str, expected: str) -> bool:
-    """Advance origin's `target` to HEAD if it is still at `expected`; False if it moved."""
+def slot(town: Town, cfg: RigConfig, bare: Path, number: int, sha: str) -> Path:
+    """An extra worktree of this run (for gating candidates side by side), at `sha`."""
+    path = config.rig_dir(town, cfg.name) / "refinery" / f"run-{os.getpid()}-{number}"
+    if not (path / ".git").exists():
+        git.git(bare, "worktree", "add", "--quiet", "--detach", "--force", str(path), sha)
+    reset(path, sha)
+    return path
+
+
+def push(worktree: Path, target: str, new: str, expected: str) -> bool:
+    """Advance origin's `target` to `new` if it is still at `expected`; False if it moved."""
     proc = git.git(worktree, "push", "--porcelain", "--quiet",
                    f"--force-with-lease=refs/heads/{target}:{expected}", "origin",
-                   f"HEAD:refs/heads/{target}", check=False)
+                   f"{new}:refs/heads/{target}", check=False)
     if proc.returncode == 0:
         return True
     text = (proc.stdout + proc.stderr).decode(errors="replace")
     if "stale info" in text or "fetch first" in text or "non-fast-forward" in text \
             or "rejected" in text:
         return False
-    raise git.GitError(["push", "origin", f"HEAD:refs/heads/{target}"], proc.returncode, text)
+    raise git.GitError(["push", "origin", f"{new}:refs/heads/{target}"], proc.returncode, text)
 
 
 def delete_branches(bare: Path, branches: list[tuple[str, str]]) -> list[str]:

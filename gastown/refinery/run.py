@@ -25,7 +25,7 @@ from gastown.rigs.config import RigConfig
 from gastown.town.paths import Town
 
 Bead = dict[str, Any]
-LANDED, FAILED, CONFLICT, GONE, MOVED = "landed", "failed", "conflict", "gone", "moved"
+LANDED, TESTED, CONFLICT, GONE, MOVED = "landed", "tested", "conflict", "gone", "moved"
 MISSING = "missing"
 MAX_MOVES = 20  # compare-and-swap retries of one candidate before giving up
 
@@ -39,8 +39,9 @@ class Tally(NamedTuple):
 class Outcome(NamedTuple):
     kind: str
     mr: Bead | None = None
-    verdict: gates.Verdict | None = None
+    verdict: gates.Verdict | None = None  # the first failing candidate's
     detail: str = ""
+    results: tuple[bool, ...] = ()
 
 
 class Refinery:
@@ -92,13 +93,17 @@ class Refinery:
         return [m for m in ordered if m not in landed]
 
     def process(self, batch: list[Bead], stop: Callable[[], bool]) -> None:
+        """Land what passes of one batch; culprits go back. An unknown rest left after a
+        culprit returns to the queue, to be batched with the MRs behind it."""
         by_id = {m["id"]: m for m in batch}
-        plan = bisect.Bisection(list(by_id))
+        plan = bisect.Bisection(list(by_id), ways=self.cfg.bisect_ways)
         failures: dict[str, gates.Verdict] = {}
         for mr in batch:
             feed.emit(self.town, "merge_started", mr, self.cfg.name,
                       batch=[m["id"] for m in batch])
         while not plan.done() and not stop():
+            if plan.tests and not plan.todo[0].known_bad:
+                return
             step = plan.step()
             mrs = [by_id[i] for i in step.mrs]
             if step.action == bisect.REJECT:
@@ -107,81 +112,103 @@ class Refinery:
                             _gate_detail(verdict), "rejected")
                 plan.rejected()
                 continue
-            outcome = self.try_land(mrs)
-            if outcome.kind == LANDED:
-                plan.passed()
-            elif outcome.kind == FAILED:
-                assert outcome.verdict is not None
-                for mr in mrs:
-                    failures[mr["id"]] = outcome.verdict
-                plan.failed()
-                if len(mrs) > 1:
+            outcome = self.try_cuts(mrs, step.cuts)
+            if outcome.kind == TESTED:
+                landed = bisect.landing(step, list(outcome.results))
+                for mr in mrs[landed:]:
+                    failures.setdefault(mr["id"], outcome.verdict)  # type: ignore[arg-type]
+                plan.record(list(outcome.results))
+                if not all(outcome.results):
                     feed.emit(self.town, "bisect", mrs[0], self.cfg.name,
-                              batch=[m["id"] for m in mrs], gate=outcome.verdict.gate,
+                              batch=[m["id"] for m in mrs], landed=landed,
+                              gate=outcome.verdict.gate if outcome.verdict else "",
                               next=[list(s.mrs) for s in plan.todo])
-            elif outcome.kind == CONFLICT:
+            elif outcome.kind in (CONFLICT, MISSING):
                 assert outcome.mr is not None
-                self.refuse(outcome.mr, "merge conflict", outcome.detail, "conflict")
-                plan.drop(outcome.mr["id"])
-            elif outcome.kind == MISSING:
-                assert outcome.mr is not None
-                self.refuse(outcome.mr, "commit missing", outcome.detail, "rejected")
+                reason = "merge conflict" if outcome.kind == CONFLICT else "commit missing"
+                self.refuse(outcome.mr, reason, outcome.detail, outcome.kind.replace(
+                    MISSING, "rejected"))
                 plan.drop(outcome.mr["id"])
             elif outcome.kind == GONE:
                 assert outcome.mr is not None
                 self.log(f"{outcome.mr['id']} left the queue ({outcome.detail}); not merged")
                 plan.drop(outcome.mr["id"])
 
-    # --- one candidate ------------------------------------------------------------
+    # --- one step: candidates side by side ----------------------------------------
 
-    def try_land(self, mrs: list[Bead]) -> Outcome:
-        """Build tip + mrs, gate it, push it with a compare-and-swap, record it."""
+    def try_cuts(self, mrs: list[Bead], cuts: tuple[int, ...]) -> Outcome:
+        """Gate tip + mrs[:cut] for every cut, side by side; land the longest passing
+        prefix with a compare-and-swap push. Again on the new tip if the target moved."""
         for _ in range(MAX_MOVES):
             repo_fetch(self.bare)
             tip = candidate.tip(self.bare, self.cfg.branch)
-            built = self.build(mrs, tip)
-            if built is not None:
-                return built
-            label = f"{mrs[0]['id']}+{len(mrs) - 1}" if len(mrs) > 1 else mrs[0]["id"]
-            verdict = gates.run(self.cfg.gates, self.worktree, self.logs, label,
-                                self.cfg.retry_flaky, env={**os.environ,
-                                                           "GT_TOWN": str(self.town.root),
-                                                           "GT_RIG": self.cfg.name})
+            heads = self.build(mrs[:max(cuts)], tip, cuts)
+            if isinstance(heads, Outcome):
+                return heads
+            verdicts = self.gate([(f"{mrs[0]['id']}+{cut - 1}" if cut > 1 else mrs[0]["id"],
+                                   heads[cut]) for cut in cuts])
+            results = tuple(v.ok for v in verdicts)
+            failed = next((v for v in verdicts if not v.ok), None)
+            landed = bisect.landing(bisect.Step(bisect.TEST, (), cuts), list(results))
+            if not landed:
+                return Outcome(TESTED, verdict=failed, results=results)
+            pushed = self.push_and_record(mrs[:landed], tip, heads[landed])
+            if pushed.kind == LANDED:
+                return Outcome(TESTED, verdict=failed, results=results)
+            if pushed.kind != MOVED:
+                return pushed
+            self.log(f"{self.cfg.branch} moved while {mrs[0]['id']}... was gated; again on "
+                     f"the new tip")
+        raise GastownError(f"rig {self.cfg.name}: {self.cfg.branch} moved {MAX_MOVES} times "
+                           f"under one candidate; giving up this run")
+
+    def build(self, mrs: list[Bead], tip: str, cuts: tuple[int, ...]) -> dict[int, str] | Outcome:
+        """Merge mrs in order onto tip in the scratch worktree; the head at each cut."""
+        candidate.reset(self.worktree, tip)
+        heads: dict[int, str] = {}
+        for number, mr in enumerate(mrs, 1):
+            if not candidate.has_commit(self.bare, mr["commit_sha"]):
+                return Outcome(MISSING, mr, detail=f"commit {mr['commit_sha'][:10]} is not in "
+                                                   f"{self.cfg.url}")
+            if not candidate.is_ancestor(self.bare, mr["commit_sha"], "HEAD"):
+                conflict = candidate.merge(self.worktree, self.cfg.name, mr)
+                if conflict is not None:
+                    return Outcome(CONFLICT, mr, detail="conflicting files:\n"
+                                   + "\n".join(f"  {f}" for f in conflict.files))
+            if number in cuts:
+                heads[number] = candidate.head(self.worktree)
+        return heads
+
+    def gate(self, candidates: list[tuple[str, str]]) -> list[gates.Verdict]:
+        """The gates of each (label, commit), side by side in worktrees of their own."""
+        env = {**os.environ, "GT_TOWN": str(self.town.root), "GT_RIG": self.cfg.name}
+
+        def one(i: int, label: str, sha: str) -> gates.Verdict:
+            tree = self.worktree if i == len(candidates) - 1 else \
+                candidate.slot(self.town, self.cfg, self.bare, i, sha)
+            verdict = gates.run(self.cfg.gates, tree, self.logs, label, self.cfg.retry_flaky,
+                                env=env)
             if verdict.flaky:
                 self.log(f"{label}: flaky gate(s) {', '.join(verdict.flaky)} passed on retry")
             if not verdict.ok:
                 self.log(f"{label}: gate {verdict.gate} failed (log {verdict.log})")
-                return Outcome(FAILED, verdict=verdict)
-            landed = self.push_and_record(mrs, tip)
-            if landed.kind != MOVED:
-                return landed
-            self.log(f"{self.cfg.branch} moved while {label} was gated; again on the new tip")
-        raise GastownError(f"rig {self.cfg.name}: {self.cfg.branch} moved {MAX_MOVES} times "
-                           f"under one candidate; giving up this run")
+            return verdict
 
-    def build(self, mrs: list[Bead], tip: str) -> Outcome | None:
-        candidate.reset(self.worktree, tip)
-        for mr in mrs:
-            if not candidate.has_commit(self.bare, mr["commit_sha"]):
-                return Outcome(MISSING, mr, detail=f"commit {mr['commit_sha'][:10]} is not in "
-                                                   f"{self.cfg.url}")
-            if candidate.is_ancestor(self.bare, mr["commit_sha"], "HEAD"):
-                continue
-            conflict = candidate.merge(self.worktree, self.cfg.name, mr)
-            if conflict is not None:
-                return Outcome(CONFLICT, mr, detail="conflicting files:\n"
-                               + "\n".join(f"  {f}" for f in conflict.files))
-        return None
+        if len(candidates) == 1:
+            return [one(0, *candidates[0])]
+        from concurrent.futures import ThreadPoolExecutor
 
-    def push_and_record(self, mrs: list[Bead], tip: str) -> Outcome:
-        new = candidate.head(self.worktree)
+        with ThreadPoolExecutor(len(candidates)) as pool:
+            return list(pool.map(lambda c: one(c[0], *c[1]), enumerate(candidates)))
+
+    def push_and_record(self, mrs: list[Bead], tip: str, new: str) -> Outcome:
         with store.transaction(self.town) as snap:
             for mr in mrs:
                 if not outcomes.still_queued(snap, mr):
                     now_mr = snap.get(mr["id"]) or {}
                     return Outcome(GONE, mr, detail=str(now_mr.get("close_reason")
                                                         or now_mr.get("status")))
-            if new != tip and not candidate.push(self.worktree, self.cfg.branch, tip):
+            if new != tip and not candidate.push(self.worktree, self.cfg.branch, new, tip):
                 return Outcome(MOVED)
             repo_fetch(self.bare)
             put = outcomes.merged_puts(snap, self.bare, mrs, new, _stamp())

@@ -49,6 +49,7 @@ class RigConfig(NamedTuple):
     batch_size: int = 4
     on_conflict: str = "assign_back"
     retry_flaky: int = 0
+    bisect_ways: int = 1
 
     def to_toml(self) -> str:
         """The file as written by `gt rig add` (strings quoted the way TOML and JSON agree)."""
@@ -58,7 +59,7 @@ class RigConfig(NamedTuple):
                  f"prefix = {q(self.prefix)}",
                  f"max_polecats = {self.max_polecats}", f"formula = {q(self.formula)}",
                  f"batch_size = {self.batch_size}", f"on_conflict = {q(self.on_conflict)}",
-                 f"retry_flaky = {self.retry_flaky}"]
+                 f"retry_flaky = {self.retry_flaky}", f"bisect_ways = {self.bisect_ways}"]
         if self.runtime:
             lines.append(f"runtime = {q(self.runtime)}")
         if self.setup:
@@ -172,6 +173,7 @@ def parse(name: str, data: dict[str, Any], where: str) -> RigConfig:
         batch_size=_want(data, "batch_size", int, where, d["batch_size"]),
         on_conflict=_want(data, "on_conflict", str, where, d["on_conflict"]),
         retry_flaky=data.get("retry_flaky", 0),
+        bisect_ways=_want(data, "bisect_ways", int, where, d["bisect_ways"]),
     )
     if type(cfg.retry_flaky) is not int or cfg.retry_flaky < 0:
         raise GastownError(f"{where}: retry_flaky must be a whole number of at least 0, "

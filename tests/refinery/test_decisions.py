@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gastown.refinery import queue
-from gastown.refinery.bisect import REJECT, TEST, Bisection
+from gastown.refinery.bisect import REJECT, TEST, Bisection, Segment, cuts_for, landing
 
 
 def mr(i, **kw):
@@ -43,10 +43,10 @@ def test_batches_hold_up_to_size_and_one_mr_per_issue_and_branch():
     assert queue.select_batch([], 4) == []
 
 
-def simulate(batch, bad, failed_first=True):
+def simulate(batch, bad, failed_first=True, ways=1):
     """Drive a bisection with an oracle: a candidate fails when it holds a bad MR."""
-    b = Bisection(batch, failed=failed_first)
-    landed, rejected = [], []
+    b = Bisection(batch, failed=failed_first, ways=ways)
+    landed, rejected, rounds = [], [], 0
     for _ in range(100):
         if b.done():
             break
@@ -54,41 +54,49 @@ def simulate(batch, bad, failed_first=True):
         if step.action == REJECT:
             rejected.append(step.mrs[0])
             b.rejected()
-        else:
-            assert step.action == TEST
-            if set(step.mrs) & bad:
-                b.failed()
-            else:
-                landed.extend(step.mrs)
-                b.passed()
+            continue
+        assert step.action == TEST
+        results = [not set(step.mrs[:cut]) & bad for cut in step.cuts]
+        landed.extend(step.mrs[:landing(step, results)])
+        rounds += 1
+        b.record(results)
     assert b.done()
-    return landed, rejected, b.tests
+    return landed, rejected, rounds
 
 
-def test_one_bad_among_eight_is_found_and_seven_land_in_few_tests():
+def test_one_bad_among_eight_is_found_and_seven_land_in_few_rounds():
     batch = [f"m{i}" for i in range(8)]
     for culprit in batch:
-        landed, rejected, tests = simulate(batch, {culprit})
+        landed, rejected, rounds = simulate(batch, {culprit})
         assert rejected == [culprit]
         assert landed == [m for m in batch if m != culprit]  # in merge order
-        assert tests <= 6  # 2 log2(8): one test per level, plus the landing halves
+        assert rounds <= 6  # a halving per level, and each unknown rest once
+        _, _, wide = simulate(batch, {culprit}, ways=7)
+        assert wide <= 2  # all prefixes side by side: the culprit in one round
 
 
-@settings(max_examples=200)
-@given(st.integers(1, 12), st.data())
-def test_every_culprit_found_every_good_mr_lands_in_order(n, data):
+@settings(max_examples=300)
+@given(st.integers(1, 12), st.integers(1, 8), st.data())
+def test_every_culprit_found_every_good_mr_lands_in_order(n, ways, data):
     batch = [f"m{i}" for i in range(n)]
     bad = set(data.draw(st.sets(st.sampled_from(batch))))
-    landed, rejected, _ = simulate(batch, bad, failed_first=bool(bad))
+    landed, rejected, _ = simulate(batch, bad, failed_first=bool(bad), ways=ways)
     assert set(rejected) == bad
     assert landed == [m for m in batch if m not in bad]
 
 
+def test_cuts_spread_over_the_segment():
+    assert cuts_for(8, 1) == (4,)
+    assert cuts_for(8, 3) == (2, 4, 6)
+    assert cuts_for(8, 7) == (1, 2, 3, 4, 5, 6, 7)
+    assert cuts_for(2, 5) == (1,)
+
+
 def test_a_dropped_mr_leaves_and_a_moved_target_voids_inferences():
     b = Bisection(["a", "b", "c", "d"], failed=True)
-    assert b.step().mrs == ("a", "b")
-    b.passed()
-    assert b.todo[0].known_bad
+    assert b.step().cuts == (2,)
+    b.record([True])  # a, b land: c, d hold the culprit
+    assert b.todo == [Segment(("c", "d"), True)]
     b.moved()
     assert not b.todo[0].known_bad
     b.drop("c")

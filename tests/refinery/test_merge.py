@@ -2,6 +2,8 @@
 a target that moves, closed MRs."""
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import git_out
 
 BAD_GATE = '[[gates]]\nname = "no-bad"\nrun = "! ls | grep -q bad"\ntimeout = "30s"\n'
@@ -31,8 +33,9 @@ def test_a_batch_lands_in_order_and_everything_is_recorded(rig):
     assert rig.gt("mq", "list", "--json").json() == []
 
 
-def test_one_bad_mr_among_eight_is_found_and_the_other_seven_land(rig):
-    rig.configure(batch_size=8, gates=BAD_GATE)
+@pytest.mark.parametrize("ways", [1, 7])
+def test_one_bad_mr_among_eight_is_found_and_the_other_seven_land(rig, ways):
+    rig.configure(batch_size=8, bisect_ways=ways, gates=BAD_GATE)
     mrs = [rig.work(f"w{i}", {f"{'bad' if i == 5 else 'ok'}{i}.txt": "x\n"})
            for i in range(8)]
     out = rig.run()
@@ -53,7 +56,7 @@ def test_one_bad_mr_among_eight_is_found_and_the_other_seven_land(rig):
     assert any(e["type"] == "bisect" for e in rig.feed())
     assert [e["bead"] for e in rig.feed() if e["type"] == "rejected"] == [bad["id"]]
     logs = list((rig.town.state / "logs" / "refinery" / "demo").glob("*.log"))
-    assert len(logs) <= 7  # 1 for the batch, at most 6 for the bisection
+    assert len(logs) <= (7 if ways == 1 else 1 + 7 + 2)  # the batch, then the bisection
 
 
 def test_a_conflict_goes_back_as_rework_and_the_reworked_mr_lands(rig):
