@@ -110,16 +110,13 @@ def push(worktree: Path, target: str, new: str, expected: str) -> bool:
     raise git.GitError(["push", "origin", f"{new}:refs/heads/{target}"], proc.returncode, text)
 
 
-def delete_branches(bare: Path, branches: list[tuple[str, str]]) -> list[str]:
-    """Delete each (branch, sha) on origin if it still points at sha; the ones deleted."""
-    if not branches:
-        return []
-    leases = [f"--force-with-lease=refs/heads/{b}:{sha}" for b, sha in branches]
-    git.git(bare, "push", "--quiet", *leases, "origin",
-            *[f":refs/heads/{b}" for b, _ in branches], check=False)
-    git.git(bare, "fetch", "--quiet", "--prune", "origin", check=False)
-    left = remote_branches(bare)
-    return [b for b, _ in branches if b not in left]
+def delete_branches(bare: Path, branches: list[tuple[str, str]]) -> None:
+    """Delete each (branch, sha) on origin if it still points at sha (a branch pushed
+    again since is kept); the next fetch prunes them here."""
+    if branches:
+        leases = [f"--force-with-lease=refs/heads/{b}:{sha}" for b, sha in branches]
+        git.git(bare, "push", "--quiet", *leases, "origin",
+                *[f":refs/heads/{b}" for b, _ in branches], check=False)
 
 
 def remote_branches(bare: Path) -> dict[str, str]:

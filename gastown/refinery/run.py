@@ -66,31 +66,33 @@ class Refinery:
     def drain(self, stop: Callable[[], bool]) -> None:
         self.delete_leftover_branches()
         while not stop():
-            candidate_queue = self.read_queue()
-            if not candidate_queue:
+            batch = self.next_batch()
+            if not batch:
                 return
-            batch = queue.select_batch(candidate_queue, self.cfg.batch_size)
             self.batches += 1
             self.process(batch, stop)
 
-    def read_queue(self) -> list[Bead]:
-        """The rig's queue, in order, after settling MRs already on the target."""
-        repo_fetch(self.bare)
-        tip = candidate.tip(self.bare, self.cfg.branch)
-        with snapshot.load(self.town, warn=False) as snap:
-            mrs = requests.mrs(snap, self.cfg.name)
-            lf = snap.files["convoys"]
-            convoys = [lf.bead(r) for r in lf.rows]
-        ordered = queue.order([m for m in mrs if m.get("target") == self.cfg.branch], convoys)
-        landed = [m for m in ordered
-                  if candidate.has_commit(self.bare, m["commit_sha"])
-                  and candidate.is_ancestor(self.bare, m["commit_sha"], tip)]
-        if landed:
+    def next_batch(self) -> list[Bead]:
+        """The next batch of the rig's queue, after settling those of its MRs that are on
+        the target already (a run killed after its push, a merge made by hand)."""
+        while True:
+            repo_fetch(self.bare)
+            tip = candidate.tip(self.bare, self.cfg.branch)
+            with snapshot.load(self.town, warn=False) as snap:
+                mrs = requests.mrs(snap, self.cfg.name)
+                lf = snap.files["convoys"]
+                convoys = [lf.bead(r) for r in lf.rows]
+            ordered = queue.order([m for m in mrs if m.get("target") == self.cfg.branch],
+                                  convoys)
+            batch = queue.select_batch(ordered, self.cfg.batch_size)
+            landed = [m for m in batch if candidate.has_commit(self.bare, m["commit_sha"])
+                      and candidate.is_ancestor(self.bare, m["commit_sha"], tip)]
+            if not landed:
+                return batch
             done = outcomes.record_merged(self.town, self.cfg.name, self.bare, landed, tip,
                                           f"refinery: {len(landed)} MR(s) found merged on "
                                           f"{self.cfg.branch} at {tip[:10]}")
             self.after_landing(done, tip)
-        return [m for m in ordered if m not in landed]
 
     def process(self, batch: list[Bead], stop: Callable[[], bool]) -> None:
         """Land what passes of one batch; culprits go back. An unknown rest left after a
@@ -210,7 +212,6 @@ class Refinery:
                                                         or now_mr.get("status")))
             if new != tip and not candidate.push(self.worktree, self.cfg.branch, new, tip):
                 return Outcome(MOVED)
-            repo_fetch(self.bare)
             put = outcomes.merged_puts(snap, self.bare, mrs, new, _stamp())
             store.apply(self.town, snap, store.Change(put=put),
                         f"refinery: merged {', '.join(m['id'] for m in mrs)} into "
