@@ -24,6 +24,8 @@ GROUPS: tuple[tuple[str | None, str], ...] = (
     ("crew", "gastown.agents.crew_commands"),
     ("mayor", "gastown.agents.mayor_commands"),
     ("convoy", "gastown.convoys.commands"),
+    ("mq", "gastown.refinery.mq_commands"),
+    ("refinery", "gastown.refinery.commands"),
 )
 
 
