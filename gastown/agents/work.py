@@ -165,7 +165,12 @@ def _file_mr(town: Town, agent_id: str, bead_id: str, branch: str, target: str,
         if agent is None or agent.get("hook") != bead_id or bead is None:
             raise GastownError(f"{bead_id} left {agent_id}'s hook while `gt done` ran")
         stamp = now()
-        mr, put = requests.file_mr(snap, town.prefix(), issue=bead, branch=branch,
+        # A rework bead's branch is submitted for the issue it reworks: its MR supersedes
+        # the one that failed, and landing it closes the issue and the rework together.
+        source = snap.get(bead["rework_of"]) if bead.get("rework_of") else bead
+        if source is None:
+            raise GastownError(f"{bead_id} reworks {bead['rework_of']}, which does not exist")
+        mr, put = requests.file_mr(snap, town.prefix(), issue=source, branch=branch,
                                    target=target, sha=sha, worker=identity.address_of(agent),
                                    rig=agent.get("rig"), stamp=stamp)
         mr_id = mr["id"]

@@ -54,6 +54,7 @@ class Refinery:
         self.logs = process.log_dir(town, cfg.name)
         self.merged: list[str] = []
         self.rejected: list[str] = []
+        self.to_assign: list[tuple[str, str]] = []  # (rework bead, worker), after the batch
         self.batches = 0
 
     def close(self) -> None:
@@ -95,8 +96,22 @@ class Refinery:
             self.after_landing(done, tip)
 
     def process(self, batch: list[Bead], stop: Callable[[], bool]) -> None:
-        """Land what passes of one batch; culprits go back. An unknown rest left after a
-        culprit returns to the queue, to be batched with the MRs behind it."""
+        """Land what passes of one batch; culprits go back (their rework is slung once
+        the batch is done, so it starts from the tip the rest landed on). An unknown rest
+        left after a culprit returns to the queue, to be batched with the MRs behind it."""
+        try:
+            self._process(batch, stop)
+        finally:
+            self.assign_reworks()
+
+    def assign_reworks(self) -> None:
+        while self.to_assign:
+            bead_id, worker = self.to_assign.pop(0)
+            said = rework_mod.assign_rework(self.town, bead_id, worker)
+            if said:
+                self.log(f"rework {bead_id}: {said}")
+
+    def _process(self, batch: list[Bead], stop: Callable[[], bool]) -> None:
         by_id = {m["id"]: m for m in batch}
         plan = bisect.Bisection(list(by_id), ways=self.cfg.bisect_ways)
         failures: dict[str, gates.Verdict] = {}
@@ -248,9 +263,7 @@ class Refinery:
         self.log(f"{mr['id']}: {reason}; rework {bead['id']}; MR {updated['status']}")
         if int(updated.get("retry_count") or 0) >= outcomes.MAX_FAILURES:
             rework_mod.escalate(self.town, self.cfg.name, updated, reason)
-        said = rework_mod.assign_rework(self.town, bead["id"], str(mr.get("worker") or ""))
-        if said:
-            self.log(f"rework {bead['id']}: {said}")
+        self.to_assign.append((bead["id"], str(mr.get("worker") or "")))
 
 
 def _gate_detail(verdict: gates.Verdict | None) -> str:
