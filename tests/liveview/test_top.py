@@ -1,0 +1,120 @@
+"""`gt top` on a real town: one frame, the JSON model, and ledger text shown literally."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from gastown.agents.tmux import Tmux
+from gastown.liveview.gather import FeedTail, LedgerCache, PaneWatch, Watcher
+from gastown.liveview.render import frame
+from tests.liveview.conftest import create, wait_for
+
+EVIL = "[red]x[/red] [bold]loud \x1b[31mred\x1b[0m \x1b]0;owned\x07 end"
+
+
+@pytest.fixture
+def working(town, gt, bd, rig) -> str:
+    """demo/nux hooked to a bead whose first step sleeps a minute in its session."""
+    bead = create(bd, "long job")
+    gt("sling", bead, "--rig", rig, "--var", "pause=60").assert_success()
+    wait_for(lambda: "gt-demo-nux" in Tmux.for_town(town).running(), 10, "the session")
+    return bead
+
+
+def test_top_once_shows_the_agent_and_its_state(gt, working, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    out = gt("top", "--once").assert_success().out
+    row = next(line for line in out.splitlines() if "demo/nux" in line)
+    assert "polecat" in row and "working" in row
+    assert working in row and "long job" in row
+    assert "implement" in row  # its current step
+    assert "Feed" in out and "hooked" in out
+
+
+def test_top_json_shape(town, gt, working):
+    view = gt("top", "--json").assert_success().json()
+    assert set(view) == {"town", "now", "agents", "convoys", "queue", "escalations", "feed",
+                         "error"}
+    assert view["town"] == str(town.root) and view["error"] is None
+    nux = next(a for a in view["agents"] if a["name"] == "demo/nux")
+    assert nux["running"] is True and nux["state"] == "working"
+    assert nux["session"] == "gt-demo-nux" and nux["hook"] == working
+    assert nux["step"]["step_id"] == "implement"
+    assert isinstance(view["feed"], list) and all(isinstance(line, str) for line in view["feed"])
+
+
+def test_a_stopped_hooked_agent_is_dead(gt, working):
+    gt("agents", "stop", "demo/nux").assert_success()
+    nux = next(a for a in gt("top", "--json").assert_success().json()["agents"]
+               if a["name"] == "demo/nux")
+    assert nux["running"] is False and nux["state"] == "dead"
+
+
+def test_ledger_text_is_printed_literally(town, gt, bd, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")
+    create(bd, EVIL)
+    out = gt("top", "--once").assert_success().out
+    assert "[red]x[/red] [bold]loud " in out
+    assert "\\x1b[31mred\\x1b[0m \\x1b]0;owned\\x07 end" in out
+    assert "\x1b" not in out and "\x07" not in out
+
+
+def test_a_frame_on_a_colour_terminal_keeps_markup_and_escapes_literal(town):
+    view = {"town": str(town.root), "now": 0.0, "error": None, "feed": [EVIL],
+            "agents": [{"name": "demo/[blink]n", "role": "polecat", "state": "working",
+                        "hook": "gt-1", "hook_title": EVIL, "running": True,
+                        "step": {"step_id": "[u]s\\", "state": "running"}}],
+            "convoys": [{"id": "gt-c", "title": EVIL, "done": 1, "total": 2}],
+            "queue": [{"id": "gt-mr", "branch": EVIL, "status": "open", "source_issue": "gt-1"}],
+            "escalations": [{"id": "gt-e", "title": EVIL, "severity": "high"}]}
+    raw = io.StringIO()
+    console = Console(file=raw, force_terminal=True, color_system="truecolor", width=400,
+                      record=True)
+    console.print(frame(view))
+    text = console.export_text()
+    assert text.count("[red]x[/red] [bold]loud \\x1b[31mred") == 5
+    assert "demo/[blink]n" in text and "[u]s\\" in text
+    # the only escape sequences written are rich's own styles, never the title's
+    assert "\x1b]0;owned" not in raw.getvalue() and "\x07" not in raw.getvalue()
+    assert "\x1b[5m" not in raw.getvalue()  # no blink
+
+
+def test_the_ledger_is_read_again_only_when_it_changed(town, bd):
+    cache = LedgerCache(town)
+    cache.read()
+    cache.read()
+    assert cache.reads == 1
+    create(bd, "new work")
+    cache.read()
+    cache.read()
+    assert cache.reads == 2
+
+
+def test_pane_hashes_tell_when_a_pane_last_changed():
+    watch = PaneWatch()
+    assert watch.changed_at("s", ["a"], 1.0) == 1.0
+    assert watch.changed_at("s", ["a"], 5.0) == 1.0
+    assert watch.changed_at("s", ["b"], 7.0) == 7.0
+    watch.keep_only(set())
+    assert watch.changed_at("s", ["b"], 9.0) == 9.0
+
+
+def test_feed_tail_reads_the_last_events(town, bd):
+    for i in range(4):
+        create(bd, f"job {i}")
+    tail = FeedTail(town, lines=2)
+    lines = tail.read()
+    assert len(lines) == 2 and "job 3" in lines[-1] and "job 2" in lines[0]
+    assert tail.read() is lines  # unchanged feed: not read again
+
+
+def test_watcher_shows_a_corrupt_ledger_and_the_last_good_read(town, bd):
+    create(bd, "fine")
+    watcher = Watcher(town)
+    assert watcher.view()["error"] is None
+    with open(town.ledger_file("work"), "a") as f:
+        f.write("{not json\n")
+    view = watcher.view()
+    assert view["error"] and "work.jsonl" in view["error"]
