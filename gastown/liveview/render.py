@@ -26,11 +26,13 @@ def safe(value: Any) -> str:
     return escape(printable("" if value is None else value))
 
 
-def _table(title: str, *columns: str) -> Table:
+def _table(title: str, *columns: str, wide: tuple[str, ...] = ()) -> Table:
+    """A borderless table; the `wide` columns share the width the others leave."""
     table = Table(title=title, title_justify="left", expand=True, box=None, pad_edge=False,
                   header_style="bold")
     for column in columns:
-        table.add_column(column, overflow="ellipsis", no_wrap=True)
+        table.add_column(column, overflow="ellipsis", no_wrap=True,
+                         ratio=1 if column in wide else None)
     return table
 
 
@@ -41,7 +43,7 @@ def _step(step: dict[str, Any] | None) -> str:
 
 
 def agents(view: dict[str, Any]) -> Table:
-    table = _table("Agents", "agent", "role", "state", "hook", "step")
+    table = _table("Agents", "agent", "role", "state", "hook", "step", wide=("hook",))
     for a in view["agents"]:
         style = STATE_STYLES.get(a["state"], "")
         hook = safe(a["hook"]) + (f" {safe(a['hook_title'])}" if a.get("hook_title") else "")
@@ -57,7 +59,7 @@ def _bar(done: int, total: int, width: int = 20) -> str:
 
 
 def convoys(view: dict[str, Any]) -> Table:
-    table = _table("Convoys", "convoy", "title", "progress", "")
+    table = _table("Convoys", "convoy", "title", "progress", "", wide=("title",))
     for c in view["convoys"]:
         table.add_row(safe(c["id"]), safe(c["title"]), f"{c['done']}/{c['total']}",
                       _bar(c["done"], c["total"]))
@@ -65,7 +67,7 @@ def convoys(view: dict[str, Any]) -> Table:
 
 
 def queue(view: dict[str, Any]) -> Table:
-    table = _table("Merge queue", "request", "branch", "status", "bead")
+    table = _table("Merge queue", "request", "branch", "status", "bead", wide=("branch",))
     for mr in view["queue"]:
         table.add_row(safe(mr["id"]), safe(mr["branch"]), safe(mr["status"]),
                       safe(mr.get("source_issue")))
@@ -73,7 +75,7 @@ def queue(view: dict[str, Any]) -> Table:
 
 
 def escalations(view: dict[str, Any]) -> Table:
-    table = _table("Escalations", "id", "severity", "title")
+    table = _table("Escalations", "id", "severity", "title", wide=("title",))
     for e in view["escalations"]:
         table.add_row(f"[bold red]{safe(e['id'])}[/]", safe(e.get("severity")), safe(e["title"]))
     return table

@@ -118,3 +118,29 @@ def test_watcher_shows_a_corrupt_ledger_and_the_last_good_read(town, bd):
         f.write("{not json\n")
     view = watcher.view()
     assert view["error"] and "work.jsonl" in view["error"]
+
+
+class CountingTmux:
+    """Stands in for Tmux: counts the calls a refresh makes."""
+
+    def __init__(self, panes: dict[str, list[str]]) -> None:
+        self.panes = panes
+        self.calls: list[str] = []
+
+    def running(self) -> set[str]:
+        self.calls.append("running")
+        return set(self.panes)
+
+    def capture(self, name: str, lines: int = 50) -> list[str]:
+        self.calls.append(f"capture {name}")
+        return self.panes[name]
+
+
+def test_a_refresh_makes_one_list_call_and_one_capture_per_running_agent():
+    from gastown.liveview.gather import read_panes
+
+    tmux = CountingTmux({"gt-a": ["x"], "gt-b": ["y"], "gt-other": ["z"]})
+    out = read_panes(tmux, {"gt-a", "gt-b", "gt-gone"}, PaneWatch(), 1.0)  # type: ignore[arg-type]
+    assert tmux.calls == ["running", "capture gt-a", "capture gt-b"]
+    assert out["running"] == ["gt-a", "gt-b"]
+    assert out["panes"]["gt-a"] == {"lines": ["x"], "changed_at": 1.0}
