@@ -144,3 +144,34 @@ def test_a_refresh_makes_one_list_call_and_one_capture_per_running_agent():
     assert tmux.calls == ["running", "capture gt-a", "capture gt-b"]
     assert out["running"] == ["gt-a", "gt-b"]
     assert out["panes"]["gt-a"] == {"lines": ["x"], "changed_at": 1.0}
+
+
+def test_a_bad_interval_is_a_usage_error(gt):
+    assert "--interval" in gt("top", "--interval", "soon").assert_failure(2).err
+
+
+def test_top_redraws_on_a_terminal_until_interrupted(town, bd):
+    import os
+    import pty
+    import select
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import BIN
+
+    create(bd, "shown live")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([str(BIN / "gt"), "top", "--interval", "0.2"], cwd=town.root,
+                            stdin=slave, stdout=slave, stderr=slave,
+                            env={**os.environ, "TERM": "xterm", "COLUMNS": "160"})
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + 20
+    while seen.count(b"gt top") < 3 and time.monotonic() < deadline:
+        if select.select([master], [], [], 1)[0]:
+            seen += os.read(master, 65536)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(10) == 0
+    os.close(master)
+    assert seen.count(b"gt top") >= 3 and b"shown live" in seen
