@@ -35,15 +35,13 @@ def ledger_key(town: Town) -> tuple[Any, ...]:
     from gastown.beads import schema, snapshot
     from gastown.molecules.storage import WISP_DIR
 
-    wisps = town.state / WISP_DIR
     try:
-        wisp_keys = tuple(sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size)
-                                 for e in os.scandir(wisps)))
+        wisps = sorted(e.path for e in os.scandir(town.state / WISP_DIR))
     except OSError:
-        wisp_keys = ()
+        wisps = []
     return (snapshot.read_gen(town),
             tuple(_stat_key(str(town.ledger_file(stem))) for stem in schema.LEDGER_FILES),
-            wisp_keys)
+            tuple((path, _stat_key(path)) for path in wisps))
 
 
 def _steps(town: Town, snap: Any, bead: Record | None) -> list[Record]:

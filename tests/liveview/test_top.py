@@ -175,3 +175,42 @@ def test_top_redraws_on_a_terminal_until_interrupted(town, bd):
     assert proc.wait(10) == 0
     os.close(master)
     assert seen.count(b"gt top") >= 3 and b"shown live" in seen
+
+
+def test_convoy_progress_comes_from_the_ledger(town, gt, bd):
+    one, two = create(bd, "one"), create(bd, "two")
+    convoy = gt("convoy", "create", "release", one, two, "--json").assert_success().json()
+    convoy_id = convoy["id"]
+    watcher = Watcher(town)
+    assert watcher.view()["convoys"] == [{"id": convoy_id, "title": "release", "done": 0,
+                                          "total": 2}]
+    bd("close", one).assert_success()
+    assert watcher.view()["convoys"][0]["done"] == 1
+    bd("close", two).assert_success()
+    assert watcher.view()["convoys"] == []  # landed
+
+
+def test_the_queue_and_escalations_come_from_the_ledger(town, bd):
+    from gastown.beads import store
+    from gastown.beads.actor import now
+    from gastown.liveview.gather import read_ledger
+
+    work = create(bd, "a job")
+    stamp = now()
+    mr = {"id": "gt-mr1", "title": f"Merge {work}", "status": "open",
+          "issue_type": "merge-request", "created_at": stamp, "created_by": "demo/nux",
+          "branch": f"polecat/nux/{work}", "target": "main", "source_issue": work}
+    merged = {**mr, "id": "gt-mr0", "status": "closed", "close_reason": "merged"}
+    help_ = {"id": "gt-esc1", "title": "nux is stuck", "status": "open",
+             "issue_type": "escalation", "created_at": stamp, "created_by": "demo/witness"}
+    done = {**help_, "id": "gt-esc0", "status": "closed"}
+    with store.transaction(town) as snap:
+        store.apply(town, snap, store.Change(put={b["id"]: b for b in (mr, merged, help_, done)}),
+                    "test: a merge request and an escalation\n\nActor: tester\n")
+    ledger = read_ledger(town)
+    assert [q["id"] for q in ledger["queue"]] == ["gt-mr1"]
+    assert [e["id"] for e in ledger["escalations"]] == ["gt-esc1"]
+    view = Watcher(town).view()
+    assert view["queue"] == [{"id": "gt-mr1", "branch": f"polecat/nux/{work}",
+                              "status": "open", "source_issue": work}]
+    assert [e["title"] for e in view["escalations"]] == ["nux is stuck"]
