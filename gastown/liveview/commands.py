@@ -52,7 +52,7 @@ def _live(console: Any, watcher: Any, every: float) -> int:
 COMMANDS: tuple[Command, ...] = (
     Command("top", "A live view of the town: agents and their state, convoys, merge queue, "
             "escalations, feed", H + "top", (
-                Arg("interval", ("--interval",), "seconds between refreshes", "str", "2"),
+                Arg("interval", ("--interval",), "seconds between refreshes (default 2)", "str", "2"),
                 Arg("once", ("--once",), "print one frame and exit", "flag", False),
                 JSON)),
 )

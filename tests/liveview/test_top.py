@@ -214,3 +214,11 @@ def test_the_queue_and_escalations_come_from_the_ledger(town, bd):
     assert view["queue"] == [{"id": "gt-mr1", "branch": f"polecat/nux/{work}",
                               "status": "open", "source_issue": work}]
     assert [e["title"] for e in view["escalations"]] == ["nux is stuck"]
+
+
+def test_gt_top_is_a_top_level_command_on_the_fast_path():
+    from gastown.cli import fast
+
+    command, values = fast.parse(["top", "--interval", "0.5", "--once"])  # type: ignore[misc]
+    assert command.handler == "gastown.liveview.commands:top"
+    assert values == {"interval": "0.5", "once": True, "json": False}
