@@ -22,7 +22,7 @@ for p in (str(HERE), str(HERE.parent)):
 
 import harness  # noqa: E402
 
-SUITE = ("ledger", "hooks", "writers", "molecules", "cli", "agents", "refinery")
+SUITE = ("ledger", "hooks", "writers", "molecules", "cli", "agents", "refinery", "liveview")
 
 
 def main(argv: list[str] | None = None) -> int:

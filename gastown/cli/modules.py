@@ -26,6 +26,7 @@ GROUPS: tuple[tuple[str | None, str], ...] = (
     ("convoy", "gastown.convoys.commands"),
     ("mq", "gastown.refinery.mq_commands"),
     ("refinery", "gastown.refinery.commands"),
+    (None, "gastown.liveview.commands"),
 )
 
 
