@@ -36,6 +36,8 @@ for _p in (str(HERE), str(HERE.parent)):
 import harness  # noqa: E402
 import synth  # noqa: E402
 from harness import Context, Measurement, Report, Table, fmt_s  # noqa: E402
+from harness import output as _run  # noqa: E402
+from harness import project_bin as _bin
 
 NAME = "agents"
 DESCRIPTION = ("gt agents list --json with 30 sessions (target 300 ms); sling of 10 beads; "
@@ -58,13 +60,6 @@ run = 'sleep 30'
 """
 
 
-def _bin(name: str) -> str:
-    return str(Path(sys.executable).parent / name)
-
-
-def _run(args: list[str], env: dict[str, str], cwd: Path) -> str:
-    return subprocess.run(args, env=env, cwd=cwd, check=True, capture_output=True,
-                          text=True).stdout
 
 
 def _town_with_rig(ctx: Context, env: dict[str, str], name: str) -> Path:

@@ -37,6 +37,8 @@ for _p in (str(HERE), str(HERE.parent)):
 
 import synth  # noqa: E402
 from harness import Context, Measurement, Report, Table  # noqa: E402
+from harness import output as _run  # noqa: E402
+from harness import project_bin as _bin  # noqa: E402
 
 NAME = "liveview"
 DESCRIPTION = "CPU of gt top --interval 1 with 10 running sessions, against an idle sleep"
@@ -58,13 +60,6 @@ run = 'sleep 600'
 """
 
 
-def _bin(name: str) -> str:
-    return str(Path(sys.executable).parent / name)
-
-
-def _run(args: list[str], env: dict[str, str], cwd: Path) -> str:
-    return subprocess.run(args, env=env, cwd=cwd, check=True, capture_output=True,
-                          text=True).stdout
 
 
 def _town(ctx: Context, env: dict[str, str]) -> Path:

@@ -33,6 +33,7 @@ for _p in (str(HERE), str(HERE.parent)):
 import harness  # noqa: E402
 import synth  # noqa: E402
 from harness import Context, Measurement, Report, Table, fmt_s  # noqa: E402
+from harness import project_bin as _bin  # noqa: E402
 
 NAME = "refinery"
 DESCRIPTION = ("gt mq run of 40 MRs (10% breaking a 1 s gate): batch_size 1 vs batched with "
@@ -43,9 +44,6 @@ LATENCY_TARGET_S = 2.0
 VARIANTS = ((1, 1), (4, 1), (8, 4))
 GATE = '[[gates]]\nname = "test"\nrun = "sleep 1; ! ls | grep -q bad"\ntimeout = "1m"\n'
 
-
-def _bin(name: str) -> str:
-    return str(Path(sys.executable).parent / name)
 
 
 def _run(args: list[str], env: dict[str, str], cwd: Path) -> str:

@@ -110,15 +110,13 @@ def prime(*, agent: str | None, json: bool) -> int:
 
 
 def handoff(*, agent: str | None, message: str, json: bool) -> int:
-    from gastown.agents import roster, runtimes, work
+    from gastown.agents import roster, targets, work
     from gastown.beads import snapshot
-    from gastown.rigs import config
 
     town = find_town()
     with snapshot.load(town, warn=False) as snap:
         bead = roster.find(snap, agent)
-    rig_runtime = config.load(town, bead["rig"]).runtime if bead.get("rig") else ""
-    runtime = runtimes.choose(town, rig_runtime, bead.get("runtime") or None)
+    runtime = targets.runtime_of(town, bead)
     sys.stdout.write(f"Handing off {bead['id']}: mail to self, then a fresh session\n")
     sys.stdout.flush()
     sent, session = work.handoff(town, agent, message, runtime)
