@@ -63,3 +63,44 @@ def test_rows_through_hunks_equal_a_whole_parse(tmp_path: Path, size: int, edits
 
     assert problems == []
     assert shape(rows) == shape(whole)
+
+
+def _edited(old: list[str], edits: list[tuple[str, int]]) -> list[str]:
+    new, fresh = list(old), 100
+    for kind, at in edits:
+        at = at % (len(new) + 1)
+        if kind == "insert" or not new:
+            new.insert(at, _line(fresh))
+        elif kind == "blank":
+            new.insert(at, "")
+        elif kind == "delete":
+            del new[at % len(new)]
+        else:
+            new[at % len(new)] = _line(fresh, " changed")
+        fresh += 1
+    return new
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 12), EDITS)
+def test_rows_through_line_hunks_equal_a_whole_parse(size: int, edits) -> None:
+    old = [_line(n) for n in range(size)]
+    old_data = "".join(f"{x}\n" for x in old).encode()
+    new_data = "".join(f"{x}\n" for x in _edited(old, edits)).encode()
+    hunks = staged.line_hunks(old_data, new_data)
+    assert hunks is not None
+    problems: list = []
+    rows, _ = staged.apply_hunks("work", snapshot.parse_file("work", old_data), hunks, problems)
+    whole_problems: list = []
+    whole = snapshot.parse_file("work", new_data, whole_problems)
+
+    def shape(rs):
+        return [r[:OFFSET] + r[LENGTH + 1:] for r in rs]
+
+    assert [(p.line, p.reason) for p in problems] == [(p.line, p.reason) for p in whole_problems]
+    assert shape(rows) == shape(whole)
+
+
+def test_a_file_without_final_newline_is_read_whole() -> None:
+    assert staged.line_hunks(b'{"id": "gt-1"}\n', b'{"id": "gt-1"}') is None
+    assert staged.line_hunks(b"a\n", b"a\n") == []
