@@ -132,10 +132,34 @@ def parse_hunks(diff: bytes) -> dict[str, list[Hunk]]:
     return out
 
 
-def _lines(data: bytes) -> list[bytes] | None:
-    if data and not data.endswith(b"\n"):
-        return None  # no final newline: let the whole-file read say what it thinks
-    return data.split(b"\n")[:-1]
+def _common_prefix(a: bytes, b: bytes, chunk: int = 1 << 16) -> int:
+    """Length of the common start of a and b (compared in C, a chunk at a time)."""
+    n, pos = min(len(a), len(b)), 0
+    while pos + chunk <= n and a[pos:pos + chunk] == b[pos:pos + chunk]:
+        pos += chunk
+    lo, hi = pos, min(pos + chunk, n)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[pos:mid] == b[pos:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: bytes, b: bytes, limit: int, chunk: int = 1 << 16) -> int:
+    """Length of the common end of a and b, at most `limit`."""
+    la, lb, pos = len(a), len(b), 0
+    while pos + chunk <= limit and a[la - pos - chunk:la - pos] == b[lb - pos - chunk:lb - pos]:
+        pos += chunk
+    lo, hi = pos, min(pos + chunk, limit)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[la - mid:la - pos] == b[lb - mid:lb - pos]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _hunk(old_start: int, old_count: int, new_start: int, added: list[bytes]) -> Hunk:
@@ -148,24 +172,24 @@ def _hunk(old_start: int, old_count: int, new_start: int, added: list[bytes]) ->
 def line_hunks(old: bytes, new: bytes) -> list[Hunk] | None:
     """The changed lines between two versions of a file, as `-U0` hunks.
 
-    The common head and tail are skipped at the speed of comparing lines; what lies
-    between is diffed line by line when it is small (a hand edit touches a bead or a
-    few), else read again as one hunk (slower, never wrong). None: a file without a
-    final newline (read it whole).
+    The common start and end are found byte-wise and widened to whole lines; what
+    lies between is diffed line by line when it is small (a hand edit touches a bead
+    or a few), else read again as one hunk (slower, never wrong). None: a file
+    without a final newline (read it whole).
     """
-    a, b = _lines(old), _lines(new)
-    if a is None or b is None:
+    if (old and not old.endswith(b"\n")) or (new and not new.endswith(b"\n")):
         return None
-    n = min(len(a), len(b))
-    head = 0
-    while head < n and a[head] == b[head]:
-        head += 1
-    tail = 0
-    while tail < n - head and a[-1 - tail] == b[-1 - tail]:
-        tail += 1
-    mid_a, mid_b = a[head:len(a) - tail], b[head:len(b) - tail]
-    if not mid_a and not mid_b:
+    if old == new:
         return []
+    prefix = _common_prefix(old, new)
+    start = old.rfind(b"\n", 0, prefix) + 1  # the line the first difference is on
+    suffix = _common_suffix(old, new, min(len(old), len(new)) - prefix)
+    # the common end starts at a whole line in both files after its first newline
+    cut = old.find(b"\n", len(old) - suffix) + 1 if suffix else len(old)
+    end_old, end_new = cut, len(new) - (len(old) - cut)
+    mid_a = old[start:end_old].split(b"\n")[:-1]
+    mid_b = new[start:end_new].split(b"\n")[:-1]
+    head = old.count(b"\n", 0, start)
     if len(mid_a) <= 1 or len(mid_b) <= 1 or len(mid_a) + len(mid_b) > MIDDLE_DIFF_LINES:
         return [_hunk(head, len(mid_a), head, mid_b)]
     from difflib import SequenceMatcher

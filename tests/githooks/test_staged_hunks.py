@@ -104,3 +104,18 @@ def test_rows_through_line_hunks_equal_a_whole_parse(size: int, edits) -> None:
 def test_a_file_without_final_newline_is_read_whole() -> None:
     assert staged.line_hunks(b'{"id": "gt-1"}\n', b'{"id": "gt-1"}') is None
     assert staged.line_hunks(b"a\n", b"a\n") == []
+
+
+@given(st.binary(max_size=40), st.binary(max_size=40), st.binary(max_size=40))
+def test_common_ends_match_a_plain_scan(head: bytes, a: bytes, b: bytes) -> None:
+    x, y = head + a, head + b
+    n = 0
+    while n < min(len(x), len(y)) and x[n] == y[n]:
+        n += 1
+    assert staged._common_prefix(x, y, chunk=4) == n
+    x, y = a + head, b + head
+    limit = min(len(x), len(y))
+    m = 0
+    while m < limit and x[-1 - m] == y[-1 - m]:
+        m += 1
+    assert staged._common_suffix(x, y, limit, chunk=4) == m
