@@ -94,6 +94,18 @@ def start(cwd: str | os.PathLike[str], *args: str, scrub: bool = True) -> Runnin
     return Running(cwd, args, scrub)
 
 
+# `git diff --cached -U0` of ledger files, as the pre-commit reads it. Explicit prefixes:
+# a person's diff.mnemonicPrefix must not change the paths read back.
+STAGED_LINES = ("diff", "--cached", "-U0", "--no-color", "--no-ext-diff", "--text",
+                "--no-renames", "--src-prefix=a/", "--dst-prefix=b/", "--")
+
+
+def start_staged_lines(cwd: str | os.PathLike[str], *paths: str) -> Running:
+    """The staged lines of `paths`, diffed in the background. In a hook, GIT_INDEX_FILE
+    names the index being committed (a temporary one for `git commit --only`): kept."""
+    return start(cwd, *STAGED_LINES, *paths, scrub=False)
+
+
 def out(cwd: str | os.PathLike[str], *args: str, **kw: object) -> str:
     """git's stdout as text without the trailing newline."""
     return git(cwd, *args, **kw).stdout.decode().rstrip("\n")  # type: ignore[arg-type]

@@ -2,10 +2,9 @@
 
 pre-commit must check every staged ledger file, and a 10k-bead file takes ~50 ms to
 parse. When the town's index holds the rows of HEAD's copy of a file (its entry
-names the same blob id), only the lines this commit changes are read: comparing
-HEAD's blob with the staged one line by line finds them (git's own diff of a 6.6 MB
-file costs ~19 ms, reading both blobs ~5), and HEAD's rows, renumbered around the
-changed lines, stand for the rest. Otherwise the staged blob is parsed whole, and HEAD's only if needed.
+names the same blob id), only the lines this commit changes are read: `git diff
+--cached -U0` names them, and HEAD's rows, renumbered around the hunks, stand for
+the rest. Otherwise the staged blob is parsed whole, and HEAD's only if needed.
 """
 from __future__ import annotations
 
@@ -19,8 +18,6 @@ from gastown.beads.index import ID, LINE, Row
 from gastown.beads.snapshot import INDEX_FILE, parse_file
 from gastown.errors import LedgerError
 
-# Above this many changed-region lines, difflib costs more than re-reading them.
-MIDDLE_DIFF_LINES = 400
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
@@ -132,73 +129,6 @@ def parse_hunks(diff: bytes) -> dict[str, list[Hunk]]:
     return out
 
 
-def _common_prefix(a: bytes, b: bytes, chunk: int = 1 << 16) -> int:
-    """Length of the common start of a and b (compared in C, a chunk at a time)."""
-    n, pos = min(len(a), len(b)), 0
-    while pos + chunk <= n and a[pos:pos + chunk] == b[pos:pos + chunk]:
-        pos += chunk
-    lo, hi = pos, min(pos + chunk, n)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[pos:mid] == b[pos:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _common_suffix(a: bytes, b: bytes, limit: int, chunk: int = 1 << 16) -> int:
-    """Length of the common end of a and b, at most `limit`."""
-    la, lb, pos = len(a), len(b), 0
-    while pos + chunk <= limit and a[la - pos - chunk:la - pos] == b[lb - pos - chunk:lb - pos]:
-        pos += chunk
-    lo, hi = pos, min(pos + chunk, limit)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[la - mid:la - pos] == b[lb - mid:lb - pos]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _hunk(old_start: int, old_count: int, new_start: int, added: list[bytes]) -> Hunk:
-    # git's convention: an insertion's hunk names the line it follows
-    hunk = Hunk(old_start + 1 if old_count else old_start, old_count)
-    hunk.added = [(new_start + 1 + k, text) for k, text in enumerate(added)]
-    return hunk
-
-
-def line_hunks(old: bytes, new: bytes) -> list[Hunk] | None:
-    """The changed lines between two versions of a file, as `-U0` hunks.
-
-    The common start and end are found byte-wise and widened to whole lines; what
-    lies between is diffed line by line when it is small (a hand edit touches a bead
-    or a few), else read again as one hunk (slower, never wrong). None: a file
-    without a final newline (read it whole).
-    """
-    if (old and not old.endswith(b"\n")) or (new and not new.endswith(b"\n")):
-        return None
-    if old == new:
-        return []
-    prefix = _common_prefix(old, new)
-    start = old.rfind(b"\n", 0, prefix) + 1  # the line the first difference is on
-    suffix = _common_suffix(old, new, min(len(old), len(new)) - prefix)
-    # the common end starts at a whole line in both files after its first newline
-    cut = old.find(b"\n", len(old) - suffix) + 1 if suffix else len(old)
-    end_old, end_new = cut, len(new) - (len(old) - cut)
-    mid_a = old[start:end_old].split(b"\n")[:-1]
-    mid_b = new[start:end_new].split(b"\n")[:-1]
-    head = old.count(b"\n", 0, start)
-    if len(mid_a) <= 1 or len(mid_b) <= 1 or len(mid_a) + len(mid_b) > MIDDLE_DIFF_LINES:
-        return [_hunk(head, len(mid_a), head, mid_b)]
-    from difflib import SequenceMatcher
-
-    ops = SequenceMatcher(None, mid_a, mid_b, autojunk=False).get_opcodes()
-    return [_hunk(head + i1, i2 - i1, head + j1, mid_b[j1:j2])
-            for tag, i1, i2, j1, j2 in ops if tag != "equal"]
-
-
 def apply_hunks(stem: str, head_rows: list[Row], hunks: list[Hunk],
                 problems: list[LedgerError]) -> tuple[list[Row], set[str]]:
     """Staged rows: HEAD's rows outside the hunks, renumbered, plus the added lines'.
@@ -237,11 +167,20 @@ def _extend_shifted(out: list[Row], rows: list[Row], shift: int) -> None:
         out.extend(rows)
 
 
-def read(root: Path, changed: dict[str, Change], problems: list[LedgerError]
-         ) -> list[FileRows]:
-    """Every ledger file as staged, with HEAD's rows where they come for free."""
+def read(root: Path, changed: dict[str, Change], problems: list[LedgerError],
+         diff: git.Running | None = None) -> list[FileRows]:
+    """Every ledger file as staged, with HEAD's rows where they come for free.
+
+    `diff`: `git.start_staged_lines(root, "beads")` started early by the caller (the
+    hook starts it before importing this), else it is started here.
+    """
     staged = staged_blobs(root)
     committed = committed_blobs(staged, changed)
+    changed = [rel for rel, sha in staged.items()
+               if rel in committed and sha != committed[rel] and rel[6:-6] in schema.LEDGER_FILES]
+    # git finds the changed lines on one core while this one loads the index.
+    if diff is None and changed:
+        diff = git.start_staged_lines(root, *changed)
     known = _known_rows(root, committed)
     files: dict[str, FileRows] = {}
     through_diff = []
@@ -253,20 +192,18 @@ def read(root: Path, changed: dict[str, Change], problems: list[LedgerError]
             rows = known[stem]
             files[rel] = FileRows(rel, stem, rows, set(), old, rows)
             if sha != old:
-                through_diff.append((rel, old, sha))
+                through_diff.append(rel)
         elif sha is not None:
             whole[rel] = sha
         else:
             files[rel] = FileRows(rel, stem, [], None, old)
-    pairs = git.read_blobs(root, [s for _, old, sha in through_diff for s in (old, sha)])
-    for rel, old, sha in through_diff:
-        f = files[rel]
-        hunks = line_hunks(pairs[old], pairs[sha]) if old else None
-        if hunks is None:
-            whole[rel] = sha
-            continue
-        f.staged, f.new = apply_hunks(f.stem, f.head or [], hunks, problems)
-    blobs = {**pairs, **git.read_blobs(root, [s for s in whole.values() if s not in pairs])}
+    if diff is not None:
+        hunks_by_path = parse_hunks(diff.output())
+        for rel in through_diff:
+            f = files[rel]
+            f.staged, f.new = apply_hunks(f.stem, f.head or [], hunks_by_path.get(rel, []),
+                                          problems)
+    blobs = git.read_blobs(root, list(whole.values()))
     for rel, sha in whole.items():
         stem = rel[len("beads/"):-len(".jsonl")]
         rows = parse_file(stem, blobs[sha], problems)
