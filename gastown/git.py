@@ -100,10 +100,21 @@ STAGED_LINES = ("diff", "--cached", "-U0", "--no-color", "--no-ext-diff", "--tex
                 "--no-renames", "--src-prefix=a/", "--dst-prefix=b/", "--")
 
 
-def start_staged_lines(cwd: str | os.PathLike[str], *paths: str) -> Running:
-    """The staged lines of `paths`, diffed in the background. In a hook, GIT_INDEX_FILE
-    names the index being committed (a temporary one for `git commit --only`): kept."""
-    return start(cwd, *STAGED_LINES, *paths, scrub=False)
+# What pre-commit asks first: the paths it changes, and the ledger's staged blob ids.
+STAGED_CHANGES = ("diff", "--cached", "--raw", "--no-renames", "--no-abbrev", "--",
+                  "beads", "formulas", "rigs")
+STAGED_BLOBS = ("ls-files", "-s", "--", "beads")
+
+
+LEDGER_LINES = (*STAGED_LINES, "beads")
+Started = dict[tuple[str, ...], Running]
+
+
+def start_staged(cwd: str | os.PathLike[str], *queries: tuple[str, ...]) -> Started:
+    """Start these read-only queries of the staged tree at once, by their arguments. In a
+    hook, GIT_INDEX_FILE names the index being committed (a temporary one for `git commit
+    --only`): kept."""
+    return {args: start(cwd, *args, scrub=False) for args in queries}
 
 
 def out(cwd: str | os.PathLike[str], *args: str, **kw: object) -> str:

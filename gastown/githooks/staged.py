@@ -66,19 +66,24 @@ def _blob_shas(listing: bytes, sha_field: int) -> dict[str, str]:
     return out
 
 
-def staged_blobs(root: Path) -> dict[str, str]:
+def _answer(root: Path, args: tuple[str, ...], started: git.Started) -> bytes:
+    """git's answer to `args`, from a process the hook started early if there is one."""
+    running = started.pop(args, None)
+    return running.output() if running is not None else _out(root, *args)
+
+
+def staged_blobs(root: Path, started: git.Started | None = None) -> dict[str, str]:
     """Blob ids of the ledger files as staged."""
-    return _blob_shas(_out(root, "ls-files", "-s", "--", "beads"), 1)
+    return _blob_shas(_answer(root, git.STAGED_BLOBS, started or {}), 1)
 
 
 Change = tuple[str, str]  # (status letter, HEAD's blob id) of a staged path
 
 
-def changes(root: Path) -> dict[str, Change]:
+def changes(root: Path, started: git.Started | None = None) -> dict[str, Change]:
     """What this commit changes under beads/, formulas/ and rigs/, by path."""
     out = {}
-    for line in _out(root, "diff", "--cached", "--raw", "--no-renames", "--no-abbrev", "--",
-                     "beads", "formulas", "rigs").decode().splitlines():
+    for line in _answer(root, git.STAGED_CHANGES, started or {}).decode().splitlines():
         meta, _, path = line.partition("\t")
         fields = meta.split()
         out[path] = (fields[4][0], fields[2])
@@ -168,19 +173,21 @@ def _extend_shifted(out: list[Row], rows: list[Row], shift: int) -> None:
 
 
 def read(root: Path, changed: dict[str, Change], problems: list[LedgerError],
-         diff: git.Running | None = None) -> list[FileRows]:
+         started: git.Started | None = None) -> list[FileRows]:
     """Every ledger file as staged, with HEAD's rows where they come for free.
 
-    `diff`: `git.start_staged_lines(root, "beads")` started early by the caller (the
-    hook starts it before importing this), else it is started here.
+    `started`: git queries the hook started before importing this (see
+    `git.start_staged`), used instead of asking again.
     """
-    staged = staged_blobs(root)
+    started = started if started is not None else {}
+    staged = staged_blobs(root, started)
     committed = committed_blobs(staged, changed)
     changed = [rel for rel, sha in staged.items()
                if rel in committed and sha != committed[rel] and rel[6:-6] in schema.LEDGER_FILES]
     # git finds the changed lines on one core while this one loads the index.
+    diff = started.pop(git.LEDGER_LINES, None)
     if diff is None and changed:
-        diff = git.start_staged_lines(root, *changed)
+        diff = git.start(root, *git.STAGED_LINES, *changed, scrub=False)
     known = _known_rows(root, committed)
     files: dict[str, FileRows] = {}
     through_diff = []
