@@ -83,6 +83,20 @@ def merge(worktree: Path, rig: str, mr: dict[str, str]) -> Conflict | None:
     return Conflict(mr["id"], tuple(files))
 
 
+def rebase(worktree: Path, rig: str, mr: dict[str, str]) -> str | None:
+    """The MR's commits replayed onto HEAD (commits already upstream are skipped), or
+    None if that conflicts too; HEAD is left where it was either way."""
+    onto = head(worktree)
+    git.git(worktree, "checkout", "--quiet", "--detach", mr["commit_sha"])
+    proc = git.git(worktree, *_identity(worktree, rig), "rebase", "--quiet", onto,
+                   check=False)
+    rebased = head(worktree) if proc.returncode == 0 else None
+    if rebased is None:
+        git.git(worktree, "rebase", "--abort", check=False)
+    reset(worktree, onto)
+    return rebased
+
+
 def head(worktree: Path) -> str:
     return git.out(worktree, "rev-parse", "HEAD")
 

@@ -53,8 +53,10 @@ class Refinery:
         self.worktree = candidate.scratch(town, cfg, self.bare)
         self.logs = process.log_dir(town, cfg.name)
         self.merged: list[str] = []
+        self.rebased: dict[str, str] = {}  # MR -> its commits rebased (auto_rebase)
         self.rejected: list[str] = []
         self.batches = 0
+        self.last_tip = ""
 
     def close(self) -> None:
         from gastown.rigs import repo
@@ -106,6 +108,9 @@ class Refinery:
         while not plan.done() and not stop():
             if plan.tests and not plan.todo[0].known_bad:
                 return
+            if plan.tests and self.target_moved():
+                plan.moved()  # what failed on the old tip may pass on the new one
+                continue
             step = plan.step()
             mrs = [by_id[i] for i in step.mrs]
             if step.action == bisect.REJECT:
@@ -118,7 +123,8 @@ class Refinery:
             if outcome.kind == TESTED:
                 landed = bisect.landing(step, list(outcome.results))
                 for mr in mrs[landed:]:
-                    failures.setdefault(mr["id"], outcome.verdict)  # type: ignore[arg-type]
+                    if outcome.verdict is not None:
+                        failures.setdefault(mr["id"], outcome.verdict)
                 plan.record(list(outcome.results))
                 if not all(outcome.results):
                     feed.emit(self.town, "bisect", mrs[0], self.cfg.name,
@@ -136,6 +142,12 @@ class Refinery:
                 self.log(f"{outcome.mr['id']} left the queue ({outcome.detail}); not merged")
                 plan.drop(outcome.mr["id"])
 
+    def target_moved(self) -> bool:
+        """Whether the target's tip is other than the one this run last built on or
+        pushed (someone else pushed to it)."""
+        repo_fetch(self.bare)
+        return candidate.tip(self.bare, self.cfg.branch) != self.last_tip
+
     # --- one step: candidates side by side ----------------------------------------
 
     def try_cuts(self, mrs: list[Bead], cuts: tuple[int, ...]) -> Outcome:
@@ -143,7 +155,7 @@ class Refinery:
         prefix with a compare-and-swap push. Again on the new tip if the target moved."""
         for _ in range(MAX_MOVES):
             repo_fetch(self.bare)
-            tip = candidate.tip(self.bare, self.cfg.branch)
+            tip = self.last_tip = candidate.tip(self.bare, self.cfg.branch)
             heads = self.build(mrs[:max(cuts)], tip, cuts)
             if isinstance(heads, Outcome):
                 return heads
@@ -156,6 +168,7 @@ class Refinery:
                 return Outcome(TESTED, verdict=failed, results=results)
             pushed = self.push_and_record(mrs[:landed], tip, heads[landed])
             if pushed.kind == LANDED:
+                self.last_tip = heads[landed]
                 return Outcome(TESTED, verdict=failed, results=results)
             if pushed.kind != MOVED:
                 return pushed
@@ -174,12 +187,27 @@ class Refinery:
                                                    f"{self.cfg.url}")
             if not candidate.is_ancestor(self.bare, mr["commit_sha"], "HEAD"):
                 conflict = candidate.merge(self.worktree, self.cfg.name, mr)
+                if conflict is not None and self.cfg.on_conflict == "auto_rebase":
+                    conflict = self.merge_rebased(mr, conflict)
                 if conflict is not None:
                     return Outcome(CONFLICT, mr, detail="conflicting files:\n"
                                    + "\n".join(f"  {f}" for f in conflict.files))
             if number in cuts:
                 heads[number] = candidate.head(self.worktree)
         return heads
+
+    def merge_rebased(self, mr: Bead, conflict: candidate.Conflict
+                      ) -> candidate.Conflict | None:
+        """on_conflict = "auto_rebase": merge the MR's commits rebased onto the candidate
+        instead; the rebased tip is what must reach the target."""
+        rebased = candidate.rebase(self.worktree, self.cfg.name, mr)
+        if rebased is None:
+            return conflict
+        if candidate.merge(self.worktree, self.cfg.name, {**mr, "commit_sha": rebased}):
+            return conflict
+        self.rebased[mr["id"]] = rebased
+        self.log(f"{mr['id']}: conflicted; rebased onto the candidate as {rebased[:10]}")
+        return None
 
     def gate(self, candidates: list[tuple[str, str]]) -> list[gates.Verdict]:
         """The gates of each (label, commit), side by side in worktrees of their own."""
@@ -212,7 +240,7 @@ class Refinery:
                                                         or now_mr.get("status")))
             if new != tip and not candidate.push(self.worktree, self.cfg.branch, new, tip):
                 return Outcome(MOVED)
-            put = outcomes.merged_puts(snap, self.bare, mrs, new, _stamp())
+            put = outcomes.merged_puts(snap, self.bare, mrs, new, _stamp(), self.rebased)
             store.apply(self.town, snap, store.Change(put=put),
                         f"refinery: merged {', '.join(m['id'] for m in mrs)} into "
                         f"{self.cfg.branch} at {new[:10]}"[:200]

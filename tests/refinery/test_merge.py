@@ -182,3 +182,28 @@ def test_an_mr_already_on_the_target_is_recorded_and_its_branch_deleted(rig):
     assert got["close_reason"] == "merged" and got["merged_sha"] == mr["commit_sha"]
     assert rig.ledger("work")[mr["source_issue"]]["status"] == "closed"
     assert rig.branches() == ["main"]
+
+
+def test_auto_rebase_lands_a_branch_whose_merge_conflicts(rig):
+    """The branch's first commit was cherry-picked onto main and changed since: a merge
+    conflicts, a rebase skips the picked commit and lands the rest."""
+    rig.configure(on_conflict='"auto_rebase"', gates='gates = ["true"]\n')
+    git = lambda *a: git_out(rig.src, "-c", "user.name=d", "-c", "user.email=d@d", *a)  # noqa: E731
+    rig.branch("picked", {"a.txt": "2\n"})
+    git("checkout", "-q", "--detach", "picked")
+    (rig.src / "b.txt").write_text("b\n")
+    git("add", "b.txt")
+    git("commit", "-qm", "b")
+    git("branch", "-f", "picked", "HEAD")
+    git("checkout", "-q", "--detach", "main")
+    git("cherry-pick", "picked~1")
+    (rig.src / "a.txt").write_text("3\n")
+    git("commit", "-qam", "three")
+    git("update-ref", "refs/heads/main", "HEAD")
+    mr = rig.submit("picked", rig.issue("picked"))
+    assert rig.run()["merged"] == [mr["id"]]
+    got = rig.ledger("mq")[mr["id"]]
+    assert got["rebased_sha"] != mr["commit_sha"] and rig.on_main(got["rebased_sha"])
+    assert git_out(rig.src, "show", "main:a.txt") == "3"
+    assert git_out(rig.src, "show", "main:b.txt") == "b"
+    rig.configure(on_conflict='"assign_back"')
