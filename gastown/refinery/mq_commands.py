@@ -42,14 +42,14 @@ def submit(*, branch: str, rig: str, issue: str, worker: str | None, json: bool)
     return 0
 
 
-def list_(*, rig: str | None, all: bool, json: bool) -> int:
+def list_(*, rig: str | None, every: bool, json: bool) -> int:
     from gastown.refinery import status
 
-    rows = status.listing(_town(), rig, every=all)
+    rows = status.listing(_town(), rig, every=every)
     if json:
         print_json(rows)
     elif not rows:
-        _out("the merge queue is empty" + ("" if all else " (--all shows closed MRs)"))
+        _out("the merge queue is empty" + ("" if every else " (--all shows closed MRs)"))
     else:
         for mr in rows:
             _out(_line(mr, mr.get("position")))
@@ -110,7 +110,6 @@ def run(*, rig: str, json: bool) -> int:
     return 0
 
 
-RIG = Arg("rig", ("--rig", "-r"), "the rig")
 MR = Arg("mr", (), "the merge request", "pos")
 COMMANDS: tuple[Command, ...] = (
     Command("submit", "Queue a branch of a rig's repository for merging, for an issue",
@@ -122,7 +121,7 @@ COMMANDS: tuple[Command, ...] = (
                 JSON)),
     Command("list", "The merge queue in merge order (blocked MRs after it)", H + "list_", (
         Arg("rig", ("--rig",), "only this rig"),
-        Arg("all", ("--all",), "closed MRs too", "flag", False), JSON)),
+        Arg("every", ("--all",), "closed MRs too", "flag", False), JSON)),
     Command("status", "One merge request: state, queue position, rework beads",
             H + "status_", (MR, JSON)),
     Command("retry", "Queue a blocked or refused merge request again", H + "retry",

@@ -31,6 +31,7 @@ def test_a_batch_lands_in_order_and_everything_is_recorded(rig):
     assert kinds.count("merge_started") == 4 and kinds.count("merged") == 4
     assert git_out(rig.town.root, "status", "--porcelain") == ""
     assert rig.gt("mq", "list", "--json").json() == []
+    assert len(rig.gt("mq", "list", "--all", "--json").json()) == 4
 
 
 @pytest.mark.parametrize("ways", [1, 7])
