@@ -19,17 +19,22 @@ class Conflict(NamedTuple):
     files: tuple[str, ...]
 
 
-def scratch(town: Town, cfg: RigConfig, bare: Path) -> Path:
-    """A fresh scratch worktree for this run; earlier runs' ones are removed (a killed
-    run's gate may still write in its own folder, never in ours)."""
+def remove_scratch(town: Town, cfg: RigConfig, bare: Path, pattern: str = "run-*") -> None:
     base = config.rig_dir(town, cfg.name) / "refinery"
-    for old in sorted(base.glob("run-*")) if base.is_dir() else ():
+    for old in sorted(base.glob(pattern)) if base.is_dir() else ():
         # twice forced: a run killed inside `worktree add` leaves it locked
         git.git(bare, "worktree", "remove", "--force", "--force", str(old), check=False)
         shutil.rmtree(old, ignore_errors=True)
+    git.git(bare, "worktree", "prune")
+
+
+def scratch(town: Town, cfg: RigConfig, bare: Path) -> Path:
+    """A fresh scratch worktree for this run; earlier runs' ones are removed (a killed
+    run's gate may still write in its own folder, never in ours)."""
+    remove_scratch(town, cfg, bare)
+    base = config.rig_dir(town, cfg.name) / "refinery"
     path = base / f"run-{os.getpid()}"
     base.mkdir(parents=True, exist_ok=True)
-    git.git(bare, "worktree", "prune")
     git.git(bare, "worktree", "add", "--quiet", "--detach", "--force", str(path),
             tip(bare, cfg.branch))
     return path

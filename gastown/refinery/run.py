@@ -59,9 +59,7 @@ class Refinery:
         self.last_tip = ""
 
     def close(self) -> None:
-        from gastown.rigs import repo
-
-        repo.remove_worktree(self.bare, self.worktree)
+        candidate.remove_scratch(self.town, self.cfg, self.bare, f"run-{os.getpid()}*")
 
     # --- the loop ---------------------------------------------------------------
 
@@ -210,12 +208,14 @@ class Refinery:
         return None
 
     def gate(self, candidates: list[tuple[str, str]]) -> list[gates.Verdict]:
-        """The gates of each (label, commit), side by side in worktrees of their own."""
+        """The gates of each (label, commit), side by side in worktrees of their own (the
+        last one in the scratch worktree, which is at it already)."""
         env = {**os.environ, "GT_TOWN": str(self.town.root), "GT_RIG": self.cfg.name}
+        # made one after another: concurrent `git worktree add`s trip over each other
+        trees = [candidate.slot(self.town, self.cfg, self.bare, i, sha)
+                 for i, (_, sha) in enumerate(candidates[:-1])] + [self.worktree]
 
-        def one(i: int, label: str, sha: str) -> gates.Verdict:
-            tree = self.worktree if i == len(candidates) - 1 else \
-                candidate.slot(self.town, self.cfg, self.bare, i, sha)
+        def one(tree: Path, label: str) -> gates.Verdict:
             verdict = gates.run(self.cfg.gates, tree, self.logs, label, self.cfg.retry_flaky,
                                 env=env)
             if verdict.flaky:
@@ -225,11 +225,11 @@ class Refinery:
             return verdict
 
         if len(candidates) == 1:
-            return [one(0, *candidates[0])]
+            return [one(self.worktree, candidates[0][0])]
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(len(candidates)) as pool:
-            return list(pool.map(lambda c: one(c[0], *c[1]), enumerate(candidates)))
+            return list(pool.map(one, trees, [label for label, _ in candidates]))
 
     def push_and_record(self, mrs: list[Bead], tip: str, new: str) -> Outcome:
         with store.transaction(self.town) as snap:

@@ -54,6 +54,7 @@ def test_one_bad_mr_among_eight_is_found_and_the_other_seven_land(rig, ways):
         mq[bad["id"]]["dependencies"][0].items()
     assert rework["dependencies"][0]["depends_on_id"] == bad["source_issue"]
     assert work[bad["source_issue"]]["status"] == "in_progress"
+    rig.gt("doctor").assert_success()  # rework beads and MR dependencies are sound
     assert any(e["type"] == "bisect" for e in rig.feed())
     assert [e["bead"] for e in rig.feed() if e["type"] == "rejected"] == [bad["id"]]
     logs = list((rig.town.state / "logs" / "refinery" / "demo").glob("*.log"))
@@ -208,3 +209,26 @@ def test_auto_rebase_lands_a_branch_whose_merge_conflicts(rig):
     assert git_out(rig.src, "show", "main:a.txt") == "3"
     assert git_out(rig.src, "show", "main:b.txt") == "b"
     rig.configure(on_conflict='"assign_back"')
+
+
+def test_assign_rework_slings_only_to_an_existing_polecat_and_never_raises(rig, monkeypatch):
+    from gastown.agents import sling
+    from gastown.refinery.rework import assign_rework
+
+    bead = rig.issue("rework me")
+    assert assign_rework(rig.town, bead, "tester") is None  # a person
+    assert assign_rework(rig.town, bead, "demo/nux") is None  # no such polecat
+    from gastown.agents import identity
+    from gastown.beads import store
+
+    with store.transaction(rig.town) as snap:
+        agent = identity.new_agent("demo", "nux", "polecat", "shell", "2026-01-01T00:00:00Z",
+                                   "tester")
+        store.apply(rig.town, snap, store.Change(put={agent["id"]: agent}), "polecat nux")
+
+    def broken(*_a, **_k):
+        raise RuntimeError("no tmux here")
+
+    monkeypatch.setattr(sling, "sling", broken)
+    said = assign_rework(rig.town, bead, "demo/nux")
+    assert said == "not slung: RuntimeError: no tmux here"
