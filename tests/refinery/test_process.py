@@ -94,6 +94,12 @@ def test_a_new_mr_wakes_the_refinery(rig, stop_refinery, monkeypatch):
     later = rig.work("asleep", {"a.txt": "a\n"})
     time.sleep(1.5)
     assert rig.ledger("mq")[later["id"]]["status"] == "open"  # stopped: not woken
+    rig.gt("mq", "reject", later["id"]).assert_success()
+    rig.gt("refinery", "start", "--rig", "demo").assert_success()  # woken again from now on
+    wait_for(lambda: not process.running(rig.town, "demo"), 10, "the empty run to end")
+    rig.gt("mq", "retry", later["id"]).assert_success()  # an MR queued again wakes it too
+    wait_for(lambda: rig.ledger("mq")[later["id"]]["status"] == "closed", 30, "the merge")
+    assert rig.on_main(later["commit_sha"])
 
 
 def test_a_slung_beads_work_lands_on_main(rig, stop_refinery, monkeypatch):
