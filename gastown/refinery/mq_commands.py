@@ -20,6 +20,14 @@ def _town() -> Any:
     return find_town()
 
 
+def _need(value: str | None, flag: str) -> str:
+    from gastown.errors import UsageError
+
+    if not value:
+        raise UsageError(f"{flag} is required")
+    return value
+
+
 def _line(mr: dict[str, Any], position: int | None = None) -> str:
     where = f"#{position:<3}" if position is not None else "    "
     state = mr.get("status", "open")
@@ -30,10 +38,12 @@ def _line(mr: dict[str, Any], position: int | None = None) -> str:
             f"{mr.get('target')}  {mr.get('source_issue')}  by {mr.get('worker')}")
 
 
-def submit(*, branch: str, rig: str, issue: str, worker: str | None, json: bool) -> int:
+def submit(*, branch: str, rig: str | None, issue: str | None, worker: str | None,
+           json: bool) -> int:
     from gastown.refinery import requests
 
-    mr = requests.submit(_town(), branch, rig, issue, worker)
+    mr = requests.submit(_town(), branch, _need(rig, "--rig RIG"), _need(issue, "--issue BEAD"),
+                         worker)
     if json:
         print_json(mr)
     else:
@@ -92,7 +102,7 @@ def reject(*, mr: str, reason: str, json: bool) -> int:
     return 0
 
 
-def run(*, rig: str, json: bool) -> int:
+def run(*, rig: str | None, json: bool) -> int:
     import time
 
     from gastown.refinery import run as refinery
@@ -101,7 +111,7 @@ def run(*, rig: str, json: bool) -> int:
         if not json:
             _out(f"{time.strftime('%H:%M:%S')} {message}")
 
-    tally = refinery.run(_town(), rig, log=log)
+    tally = refinery.run(_town(), _need(rig, "--rig RIG"), log=log)
     if json:
         print_json(tally._asdict())
     else:

@@ -48,7 +48,7 @@ def merged_puts(snap: snapshot.Snapshot, bare: Path, mrs: list[Bead], new_tip: s
                          "merged_sha": at, "closed_at": stamp, "updated_at": stamp, **extra}
         issue = snap.get(mr["source_issue"])
         done = [issue] if issue and issue.get("status") != CLOSED else []
-        done += [b for b in rework.open_reworks(snap, mr["source_issue"])]
+        done += rework.open_reworks(snap, mr["source_issue"])
         for bead in done:
             put[bead["id"]] = {**bead, "status": CLOSED, "close_reason": f"merged in {at}",
                                "closed_at": stamp, "updated_at": stamp}

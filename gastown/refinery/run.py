@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from gastown.beads import snapshot, store
+from gastown.beads.actor import now
 from gastown.errors import GastownError
 from gastown.refinery import bisect, candidate, feed, gates, outcomes, process, queue, requests
 from gastown.refinery import rework as rework_mod
 from gastown.refinery.requests import CLOSED, MERGED
-from gastown.rigs import config, ops
+from gastown.rigs import config, ops, repo
 from gastown.rigs.config import RigConfig
 from gastown.town.paths import Town
 
@@ -76,7 +77,7 @@ class Refinery:
         """The next batch of the rig's queue, after settling those of its MRs that are on
         the target already (a run killed after its push, a merge made by hand)."""
         while True:
-            repo_fetch(self.bare)
+            repo.fetch(self.bare)
             tip = candidate.tip(self.bare, self.cfg.branch)
             with snapshot.load(self.town, warn=False) as snap:
                 mrs = requests.mrs(snap, self.cfg.name)
@@ -143,7 +144,7 @@ class Refinery:
     def target_moved(self) -> bool:
         """Whether the target's tip is other than the one this run last built on or
         pushed (someone else pushed to it)."""
-        repo_fetch(self.bare)
+        repo.fetch(self.bare)
         return candidate.tip(self.bare, self.cfg.branch) != self.last_tip
 
     # --- one step: candidates side by side ----------------------------------------
@@ -152,7 +153,7 @@ class Refinery:
         """Gate tip + mrs[:cut] for every cut, side by side; land the longest passing
         prefix with a compare-and-swap push. Again on the new tip if the target moved."""
         for _ in range(MAX_MOVES):
-            repo_fetch(self.bare)
+            repo.fetch(self.bare)
             tip = self.last_tip = candidate.tip(self.bare, self.cfg.branch)
             heads = self.build(mrs[:max(cuts)], tip, cuts)
             if isinstance(heads, Outcome):
@@ -240,7 +241,7 @@ class Refinery:
                                                         or now_mr.get("status")))
             if new != tip and not candidate.push(self.worktree, self.cfg.branch, new, tip):
                 return Outcome(MOVED)
-            put = outcomes.merged_puts(snap, self.bare, mrs, new, _stamp(), self.rebased)
+            put = outcomes.merged_puts(snap, self.bare, mrs, new, now(), self.rebased)
             store.apply(self.town, snap, store.Change(put=put),
                         f"refinery: merged {', '.join(m['id'] for m in mrs)} into "
                         f"{self.cfg.branch} at {new[:10]}"[:200]
@@ -285,18 +286,6 @@ def _gate_detail(verdict: gates.Verdict | None) -> str:
     if verdict is None:
         return ""
     return f"Gate {verdict.gate} failed; log {verdict.log}, last lines:\n\n{verdict.tail}"
-
-
-def _stamp() -> str:
-    from gastown.beads.actor import now
-
-    return now()
-
-
-def repo_fetch(bare: Path) -> None:
-    from gastown.rigs import repo
-
-    repo.fetch(bare)
 
 
 def run(town: Town, rig: str, *, log: Callable[[str], None] = lambda _m: None,

@@ -168,9 +168,15 @@ def test_mq_list_status_and_submit_errors(rig):
         (("a", "--rig", "demo", "--issue", "gt-zzzz"), "--issue gt-zzzz: no such bead"),
         (("main", "--rig", "demo", "--issue", issue), "no commits beyond main"),
         (("a", "--rig", "ghost", "--issue", issue), "no rig 'ghost'"),
+        (("a", "--issue", issue), "--rig RIG is required"),
+        (("a", "--rig", "demo"), "--issue BEAD is required"),
     ]:
         out = rig.gt("mq", "submit", *args)
-        assert out.code != 0 and words in out.err, (args, out.err)
+        assert out.code in (1, 2) and words in out.err, (args, out.err)
+    for args in (("mq", "run"), ("refinery", "start"), ("refinery", "status")):
+        out = rig.gt(*args)
+        assert out.code == 2 and "--rig" in out.err and "Traceback" not in out.err, out.err
+    assert "no rig 'ghost'" in rig.gt("refinery", "stop", "--rig", "ghost").assert_failure().err
 
 
 def test_an_mr_already_on_the_target_is_recorded_and_its_branch_deleted(rig):
