@@ -31,6 +31,10 @@ MISSING = "missing"
 MAX_MOVES = 20  # compare-and-swap retries of one candidate before giving up
 
 
+class RunningAlready(GastownError):
+    """Another process runs this rig's Refinery."""
+
+
 class Tally(NamedTuple):
     merged: list[str]
     rejected: list[str]
@@ -179,6 +183,8 @@ class Refinery:
     def build(self, mrs: list[Bead], tip: str, cuts: tuple[int, ...]) -> dict[int, str] | Outcome:
         """Merge mrs in order onto tip in the scratch worktree; the head at each cut."""
         candidate.reset(self.worktree, tip)
+        for mr in mrs:
+            self.rebased.pop(mr["id"], None)  # this candidate merges them afresh
         heads: dict[int, str] = {}
         for number, mr in enumerate(mrs, 1):
             if not candidate.has_commit(self.bare, mr["commit_sha"]):
@@ -302,8 +308,8 @@ def run(town: Town, rig: str, *, log: Callable[[str], None] = lambda _m: None,
             if not taken:
                 if merged or rejected or batches:
                     break
-                raise GastownError(f"the refinery of rig {rig} is running already "
-                                   f"(pid {process.pid_of(town, rig) or '?'})")
+                raise RunningAlready(f"the refinery of rig {rig} is running already "
+                                     f"(pid {process.pid_of(town, rig) or '?'})")
             refinery = Refinery(town, cfg, log)
             try:
                 refinery.drain(stop)

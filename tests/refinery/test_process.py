@@ -66,7 +66,7 @@ def test_killed_at_random_points_every_mr_lands_exactly_once(rig, stop_refinery)
 
 
 def test_refinery_start_status_stop_in_the_background(rig, stop_refinery):
-    rig.configure(gates='gates = ["sleep 1"]\n')
+    rig.configure(gates='gates = ["sleep 2"]\n')
     mr = rig.work("bg", {"bg.txt": "bg\n"})
     out = rig.gt("refinery", "start", "--rig", "demo", "--json").assert_success().json()
     assert out["started"] and out["pid"]
@@ -74,6 +74,7 @@ def test_refinery_start_status_stop_in_the_background(rig, stop_refinery):
              10, "the refinery to run")
     again = rig.gt("refinery", "start", "--rig", "demo", "--json").assert_success().json()
     assert not again["started"]
+    assert "is running already (pid" in rig.gt("mq", "run", "--rig", "demo").assert_failure().err
     wait_for(lambda: rig.ledger("mq")[mr["id"]]["status"] == "closed", 30, "the merge")
     wait_for(lambda: not process.running(rig.town, "demo"), 10, "the run to end")
     status = rig.gt("refinery", "status", "--rig", "demo", "--json").assert_success().json()
