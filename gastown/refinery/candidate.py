@@ -44,8 +44,13 @@ def tip(bare: Path, target: str) -> str:
     return git.out(bare, "rev-parse", f"refs/remotes/origin/{target}")
 
 
-def has_commit(bare: Path, sha: str) -> bool:
-    return git.git(bare, "cat-file", "-e", f"{sha}^{{commit}}", check=False).returncode == 0
+def missing(bare: Path, shas: list[str]) -> set[str]:
+    """Which of `shas` are not commits of the clone (one `git cat-file`)."""
+    if not shas:
+        return set()
+    query = "".join(f"{sha}^{{commit}}\n" for sha in shas).encode()
+    lines = git.git(bare, "cat-file", "--batch-check", input=query).stdout.decode().split("\n")
+    return {sha for sha, line in zip(shas, lines) if line.endswith(" missing")}
 
 
 def is_ancestor(bare: Path, commit: str, of: str) -> bool:
@@ -60,10 +65,9 @@ def landing_commit(bare: Path, commit: str, target_tip: str) -> str:
 
 
 def reset(worktree: Path, sha: str) -> None:
-    """The worktree exactly at `sha`: no merge in progress, no stray files."""
-    git.git(worktree, "merge", "--abort", check=False)
+    """The worktree exactly at `sha` with no stray files (a conflicted merge is always
+    aborted where it happens, so none is in progress here)."""
     git.git(worktree, "checkout", "--quiet", "--force", "--detach", sha)
-    git.git(worktree, "reset", "--quiet", "--hard", sha)
     git.git(worktree, "clean", "-ffdxq")
 
 

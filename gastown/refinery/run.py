@@ -90,7 +90,8 @@ class Refinery:
             ordered = queue.order([m for m in mrs if m.get("target") == self.cfg.branch],
                                   convoys)
             batch = queue.select_batch(ordered, self.cfg.batch_size)
-            landed = [m for m in batch if candidate.has_commit(self.bare, m["commit_sha"])
+            absent = candidate.missing(self.bare, [m["commit_sha"] for m in batch])
+            landed = [m for m in batch if m["commit_sha"] not in absent
                       and candidate.is_ancestor(self.bare, m["commit_sha"], tip)]
             if not landed:
                 return batch
@@ -186,17 +187,18 @@ class Refinery:
         for mr in mrs:
             self.rebased.pop(mr["id"], None)  # this candidate merges them afresh
         heads: dict[int, str] = {}
+        absent = candidate.missing(self.bare, [m["commit_sha"] for m in mrs])
         for number, mr in enumerate(mrs, 1):
-            if not candidate.has_commit(self.bare, mr["commit_sha"]):
+            if mr["commit_sha"] in absent:
                 return Outcome(MISSING, mr, detail=f"commit {mr['commit_sha'][:10]} is not in "
                                                    f"{self.cfg.url}")
-            if not candidate.is_ancestor(self.bare, mr["commit_sha"], "HEAD"):
-                conflict = candidate.merge(self.worktree, self.cfg.name, mr)
-                if conflict is not None and self.cfg.on_conflict == "auto_rebase":
-                    conflict = self.merge_rebased(mr, conflict)
-                if conflict is not None:
-                    return Outcome(CONFLICT, mr, detail="conflicting files:\n"
-                                   + "\n".join(f"  {f}" for f in conflict.files))
+            # a commit already in the candidate merges as "already up to date"
+            conflict = candidate.merge(self.worktree, self.cfg.name, mr)
+            if conflict is not None and self.cfg.on_conflict == "auto_rebase":
+                conflict = self.merge_rebased(mr, conflict)
+            if conflict is not None:
+                return Outcome(CONFLICT, mr, detail="conflicting files:\n"
+                               + "\n".join(f"  {f}" for f in conflict.files))
             if number in cuts:
                 heads[number] = candidate.head(self.worktree)
         return heads

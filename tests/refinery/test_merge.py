@@ -2,6 +2,8 @@
 a target that moves, closed MRs."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.conftest import git_out
@@ -238,3 +240,16 @@ def test_assign_rework_slings_only_to_an_existing_polecat_and_never_raises(rig, 
     monkeypatch.setattr(sling, "sling", broken)
     said = assign_rework(rig.town, bead, "demo/nux")
     assert said == "not slung: RuntimeError: no tmux here"
+
+
+def test_a_gate_over_its_timeout_fails_with_its_children_killed(rig, tmp_path):
+    marker = tmp_path / "survived"
+    rig.configure(gates=f'[[gates]]\nname = "slow"\nrun = "(sleep 3; touch {marker}) & '
+                        f'sleep 30"\ntimeout = "1s"\n')
+    mr = rig.work("slow", {"s.txt": "s\n"})
+    assert rig.run()["rejected"] == [mr["id"]]
+    [rework] = [b for b in rig.ledger("work").values() if b.get("rework_of")]
+    assert rework["title"].endswith("gate slow failed")
+    assert "timed out after 1s" in rework["description"]
+    time.sleep(3.5)
+    assert not marker.exists()
