@@ -52,6 +52,25 @@ def merged_puts(snap: snapshot.Snapshot, bare: Path, mrs: list[Bead], new_tip: s
         for bead in done:
             put[bead["id"]] = {**bead, "status": CLOSED, "close_reason": f"merged in {at}",
                                "closed_at": stamp, "updated_at": stamp}
+        put.update(_reworked(snap, bare, issue or {}, new_tip, stamp))
+    return put
+
+
+def _reworked(snap: snapshot.Snapshot, bare: Path, issue: Bead, new_tip: str,
+              stamp: str) -> dict[str, Bead]:
+    """When a rework bead's own MR lands with the blocked MR's commit merged into it
+    (as the rework asks), that MR and its issue are merged too."""
+    blocked = snap.get(str(issue.get("merge_request") or ""))
+    original = snap.get(str(issue.get("rework_of") or ""))
+    if not blocked or blocked.get("status") == CLOSED or \
+            not candidate.is_ancestor(bare, blocked["commit_sha"], new_tip):
+        return {}
+    at = candidate.landing_commit(bare, blocked["commit_sha"], new_tip)
+    put = {blocked["id"]: {**blocked, "status": CLOSED, "close_reason": MERGED,
+                           "merged_sha": at, "closed_at": stamp, "updated_at": stamp}}
+    if original and original.get("status") != CLOSED:
+        put[original["id"]] = {**original, "status": CLOSED, "close_reason": f"merged in {at}",
+                               "closed_at": stamp, "updated_at": stamp}
     return put
 
 

@@ -2,6 +2,7 @@
 a target that moves, closed MRs."""
 from __future__ import annotations
 
+import subprocess
 import time
 
 import pytest
@@ -253,3 +254,27 @@ def test_a_gate_over_its_timeout_fails_with_its_children_killed(rig, tmp_path):
     assert "timed out after 1s" in rework["description"]
     time.sleep(3.5)
     assert not marker.exists()
+
+
+def test_a_rework_beads_own_mr_carrying_the_blocked_commit_lands_both(rig):
+    """The polecat's way: the rework bead is slung, its branch merges the blocked MR's
+    branch and resolves the conflict, and `gt done` files an MR for the rework bead."""
+    rig.configure(gates='gates = ["true"]\n')
+    rig.work("one", {"shared.txt": "one\n"})
+    second = rig.work("two", {"shared.txt": "two\n"})
+    rig.run()
+    [rework] = [b for b in rig.ledger("work").values() if b.get("rework_of")]
+    git = lambda *a: git_out(rig.src, "-c", "user.name=d", "-c", "user.email=d@d", *a)  # noqa: E731
+    git("checkout", "-q", "--detach", "main")
+    subprocess.run(["git", "-c", "user.name=d", "-c", "user.email=d@d", "merge", "-q", "two"],
+                   cwd=rig.src, capture_output=True)
+    (rig.src / "shared.txt").write_text("one\ntwo\n")
+    git("commit", "-qam", "resolve")
+    git("branch", "-f", "fix", "HEAD")
+    git("checkout", "-q", "--detach", "main")
+    fix = rig.submit("fix", rework["id"])
+    assert rig.run()["merged"] == [fix["id"]]
+    mq, work = rig.ledger("mq"), rig.ledger("work")
+    assert mq[second["id"]]["close_reason"] == "merged" and rig.on_main(second["commit_sha"])
+    assert work[second["source_issue"]]["status"] == "closed"
+    assert work[rework["id"]]["close_reason"] == f"merged in {mq[fix['id']]['merged_sha']}"
