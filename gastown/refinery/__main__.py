@@ -23,7 +23,11 @@ def main(argv: list[str]) -> int:
         print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {message}", flush=True)
 
     with error_handler("gt refinery"):
-        tally = run.run(find_town(), argv[0], log=log, stop=lambda: bool(stopping))
+        try:
+            tally = run.run(find_town(), argv[0], log=log, stop=lambda: bool(stopping))
+        except run.RunningAlready as e:
+            log(f"{e}; it takes this wake-up")  # two wake-ups at once: one run is enough
+            return 0
         log(f"done: {len(tally.merged)} merged, {len(tally.rejected)} sent back, "
             f"{tally.batches} batch(es)")
     return 0

@@ -7,6 +7,11 @@ gated side by side (`ways` of them; one way is plain bisection, the left half). 
 longest passing prefix lands; the part after it holds a culprit, and on the new tip it
 builds the same tree that failed, so it is known bad without another test; what
 follows it is unknown again. A single known-bad MR is the culprit. The rest land.
+
+With more than one way, a segment gated whole has its cuts gated beside it at once
+(speculatively: when it passes they were not needed), so a failing batch costs no
+round of its own: for gates that mostly wait (a remote CI, sleeps, network), not for
+gates that keep every core busy.
 """
 from __future__ import annotations
 
@@ -62,9 +67,12 @@ class Bisection:
         head = self.todo[0]
         if head.known_bad and len(head.mrs) == 1:
             return Step(REJECT, head.mrs)
+        n = len(head.mrs)
         if head.known_bad:
-            return Step(TEST, head.mrs, cuts_for(len(head.mrs), self.ways))
-        return Step(TEST, head.mrs, (len(head.mrs),))
+            return Step(TEST, head.mrs, cuts_for(n, self.ways))
+        if self.ways > 1 and n > 1:  # the whole, and beside it the cuts it would need
+            return Step(TEST, head.mrs, (*cuts_for(n, self.ways - 1), n))
+        return Step(TEST, head.mrs, (n,))
 
     def record(self, results: list[bool]) -> None:
         step = self.step()

@@ -19,17 +19,22 @@ class Conflict(NamedTuple):
     files: tuple[str, ...]
 
 
-def scratch(town: Town, cfg: RigConfig, bare: Path) -> Path:
-    """A fresh scratch worktree for this run; earlier runs' ones are removed (a killed
-    run's gate may still write in its own folder, never in ours)."""
+def remove_scratch(town: Town, cfg: RigConfig, bare: Path, pattern: str = "run-*") -> None:
     base = config.rig_dir(town, cfg.name) / "refinery"
-    for old in sorted(base.glob("run-*")) if base.is_dir() else ():
+    for old in sorted(base.glob(pattern)) if base.is_dir() else ():
         # twice forced: a run killed inside `worktree add` leaves it locked
         git.git(bare, "worktree", "remove", "--force", "--force", str(old), check=False)
         shutil.rmtree(old, ignore_errors=True)
+    git.git(bare, "worktree", "prune")
+
+
+def scratch(town: Town, cfg: RigConfig, bare: Path) -> Path:
+    """A fresh scratch worktree for this run; earlier runs' ones are removed (a killed
+    run's gate may still write in its own folder, never in ours)."""
+    remove_scratch(town, cfg, bare)
+    base = config.rig_dir(town, cfg.name) / "refinery"
     path = base / f"run-{os.getpid()}"
     base.mkdir(parents=True, exist_ok=True)
-    git.git(bare, "worktree", "prune")
     git.git(bare, "worktree", "add", "--quiet", "--detach", "--force", str(path),
             tip(bare, cfg.branch))
     return path
@@ -39,8 +44,13 @@ def tip(bare: Path, target: str) -> str:
     return git.out(bare, "rev-parse", f"refs/remotes/origin/{target}")
 
 
-def has_commit(bare: Path, sha: str) -> bool:
-    return git.git(bare, "cat-file", "-e", f"{sha}^{{commit}}", check=False).returncode == 0
+def missing(bare: Path, shas: list[str]) -> set[str]:
+    """Which of `shas` are not commits of the clone (one `git cat-file`)."""
+    if not shas:
+        return set()
+    query = "".join(f"{sha}^{{commit}}\n" for sha in shas).encode()
+    lines = git.git(bare, "cat-file", "--batch-check", input=query).stdout.decode().split("\n")
+    return {sha for sha, line in zip(shas, lines) if line.endswith(" missing")}
 
 
 def is_ancestor(bare: Path, commit: str, of: str) -> bool:
@@ -55,10 +65,9 @@ def landing_commit(bare: Path, commit: str, target_tip: str) -> str:
 
 
 def reset(worktree: Path, sha: str) -> None:
-    """The worktree exactly at `sha`: no merge in progress, no stray files."""
-    git.git(worktree, "merge", "--abort", check=False)
+    """The worktree exactly at `sha` with no stray files (a conflicted merge is always
+    aborted where it happens, so none is in progress here)."""
     git.git(worktree, "checkout", "--quiet", "--force", "--detach", sha)
-    git.git(worktree, "reset", "--quiet", "--hard", sha)
     git.git(worktree, "clean", "-ffdxq")
 
 
@@ -81,6 +90,20 @@ def merge(worktree: Path, rig: str, mr: dict[str, str]) -> Conflict | None:
         raise git.GitError(["merge", mr["commit_sha"]], proc.returncode,
                            proc.stderr.decode(errors="replace"))
     return Conflict(mr["id"], tuple(files))
+
+
+def rebase(worktree: Path, rig: str, mr: dict[str, str]) -> str | None:
+    """The MR's commits replayed onto HEAD (commits already upstream are skipped), or
+    None if that conflicts too; HEAD is left where it was either way."""
+    onto = head(worktree)
+    git.git(worktree, "checkout", "--quiet", "--detach", mr["commit_sha"])
+    proc = git.git(worktree, *_identity(worktree, rig), "rebase", "--quiet", onto,
+                   check=False)
+    rebased = head(worktree) if proc.returncode == 0 else None
+    if rebased is None:
+        git.git(worktree, "rebase", "--abort", check=False)
+    reset(worktree, onto)
+    return rebased
 
 
 def head(worktree: Path) -> str:

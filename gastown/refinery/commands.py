@@ -9,18 +9,23 @@ from gastown.cli.spec import JSON, Arg, Command
 H = "gastown.refinery.commands:"
 
 
-def _town() -> Any:
+def _town_and_rig(rig: str | None) -> tuple[Any, str]:
+    """The town, and `--rig` checked to name one of its rigs."""
+    from gastown.errors import UsageError
     from gastown.rigs import config
     from gastown.town.paths import find_town
 
-    return find_town(), config
+    if not rig:
+        raise UsageError("which rig? --rig RIG")
+    town = find_town()
+    config.load(town, rig)
+    return town, rig
 
 
-def start(*, rig: str, json: bool) -> int:
+def start(*, rig: str | None, json: bool) -> int:
     from gastown.refinery import process
 
-    town, config = _town()
-    config.load(town, rig)
+    town, rig = _town_and_rig(rig)
     started, pid = process.start(town, rig)
     if json:
         print_json({"rig": rig, "started": started, "pid": pid})
@@ -32,11 +37,10 @@ def start(*, rig: str, json: bool) -> int:
     return 0
 
 
-def stop(*, rig: str, json: bool) -> int:
+def stop(*, rig: str | None, json: bool) -> int:
     from gastown.refinery import process
 
-    town, config = _town()
-    config.load(town, rig)
+    town, rig = _town_and_rig(rig)
     pid = process.stop(town, rig)
     if json:
         print_json({"rig": rig, "stopped": pid})
@@ -47,10 +51,10 @@ def stop(*, rig: str, json: bool) -> int:
     return 0
 
 
-def status(*, rig: str, json: bool) -> int:
+def status(*, rig: str | None, json: bool) -> int:
     from gastown.refinery import status as info
 
-    town, _ = _town()
+    town, rig = _town_and_rig(rig)
     s = info.refinery(town, rig)
     if json:
         print_json(s)

@@ -2,6 +2,7 @@
 file per run, and a failing gate run again up to `retry_flaky` times."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -44,7 +45,8 @@ def run_one(gate: Gate, worktree: Path, log: Path, env: dict[str, str]) -> bool:
         try:
             code = proc.wait(timeout=gate.timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             out.write(f"\n[gate {gate.name} timed out after {gate.timeout}s]\n".encode())
             return False

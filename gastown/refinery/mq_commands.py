@@ -15,6 +15,14 @@ def _town() -> Any:
     return find_town()
 
 
+def _need(value: str | None, flag: str) -> str:
+    from gastown.errors import UsageError
+
+    if not value:
+        raise UsageError(f"{flag} is required")
+    return value
+
+
 def _line(mr: dict[str, Any], position: int | None = None) -> str:
     where = f"#{position:<3}" if position is not None else "    "
     state = mr.get("status", "open")
@@ -25,10 +33,12 @@ def _line(mr: dict[str, Any], position: int | None = None) -> str:
             f"{mr.get('target')}  {mr.get('source_issue')}  by {mr.get('worker')}")
 
 
-def submit(*, branch: str, rig: str, issue: str, worker: str | None, json: bool) -> int:
+def submit(*, branch: str, rig: str | None, issue: str | None, worker: str | None,
+           json: bool) -> int:
     from gastown.refinery import requests
 
-    mr = requests.submit(_town(), branch, rig, issue, worker)
+    mr = requests.submit(_town(), branch, _need(rig, "--rig RIG"), _need(issue, "--issue BEAD"),
+                         worker)
     if json:
         print_json(mr)
     else:
@@ -37,14 +47,14 @@ def submit(*, branch: str, rig: str, issue: str, worker: str | None, json: bool)
     return 0
 
 
-def list_(*, rig: str | None, all: bool, json: bool) -> int:
+def list_(*, rig: str | None, every: bool, json: bool) -> int:
     from gastown.refinery import status
 
-    rows = status.listing(_town(), rig, every=all)
+    rows = status.listing(_town(), rig, every=every)
     if json:
         print_json(rows)
     elif not rows:
-        echo("the merge queue is empty" + ("" if all else " (--all shows closed MRs)"))
+        echo("the merge queue is empty" + ("" if every else " (--all shows closed MRs)"))
     else:
         for mr in rows:
             echo(_line(mr, mr.get("position")))
@@ -87,7 +97,7 @@ def reject(*, mr: str, reason: str, json: bool) -> int:
     return 0
 
 
-def run(*, rig: str, json: bool) -> int:
+def run(*, rig: str | None, json: bool) -> int:
     import time
 
     from gastown.refinery import run as refinery
@@ -96,7 +106,7 @@ def run(*, rig: str, json: bool) -> int:
         if not json:
             echo(f"{time.strftime('%H:%M:%S')} {message}")
 
-    tally = refinery.run(_town(), rig, log=log)
+    tally = refinery.run(_town(), _need(rig, "--rig RIG"), log=log)
     if json:
         print_json(tally._asdict())
     else:
@@ -105,7 +115,6 @@ def run(*, rig: str, json: bool) -> int:
     return 0
 
 
-RIG = Arg("rig", ("--rig", "-r"), "the rig")
 MR = Arg("mr", (), "the merge request", "pos")
 COMMANDS: tuple[Command, ...] = (
     Command("submit", "Queue a branch of a rig's repository for merging, for an issue",
@@ -117,7 +126,7 @@ COMMANDS: tuple[Command, ...] = (
                 JSON)),
     Command("list", "The merge queue in merge order (blocked MRs after it)", H + "list_", (
         Arg("rig", ("--rig",), "only this rig"),
-        Arg("all", ("--all",), "closed MRs too", "flag", False), JSON)),
+        Arg("every", ("--all",), "closed MRs too", "flag", False), JSON)),
     Command("status", "One merge request: state, queue position, rework beads",
             H + "status_", (MR, JSON)),
     Command("retry", "Queue a blocked or refused merge request again", H + "retry",

@@ -32,22 +32,44 @@ def still_queued(snap: snapshot.Snapshot, mr: Bead) -> bool:
 
 
 def merged_puts(snap: snapshot.Snapshot, bare: Path, mrs: list[Bead], new_tip: str,
-                stamp: str) -> dict[str, Bead]:
+                stamp: str, rebased: dict[str, str] | None = None) -> dict[str, Bead]:
     """The MRs closed as merged at their landing commit, and their work beads (and open
-    rework beads of those) closed; each verified to be on the target first."""
+    rework beads of those) closed; each verified to be on the target first (the MR's
+    commit, or its rebased tip when it was rebased)."""
     put: dict[str, Bead] = {}
     for mr in mrs:
-        if not candidate.is_ancestor(bare, mr["commit_sha"], new_tip):
-            raise GastownError(f"{mr['id']}: commit {mr['commit_sha'][:10]} is not on the "
+        landed = (rebased or {}).get(mr["id"], mr["commit_sha"])
+        if not candidate.is_ancestor(bare, landed, new_tip):
+            raise GastownError(f"{mr['id']}: commit {landed[:10]} is not on the "
                                f"target at {new_tip[:10]}; not recording it as merged")
-        at = candidate.landing_commit(bare, mr["commit_sha"], new_tip)
+        at = candidate.landing_commit(bare, landed, new_tip)
+        extra = {"rebased_sha": landed} if landed != mr["commit_sha"] else {}
         put[mr["id"]] = {**snap.get(mr["id"]), "status": CLOSED, "close_reason": MERGED,
-                         "merged_sha": at, "closed_at": stamp, "updated_at": stamp}
+                         "merged_sha": at, "closed_at": stamp, "updated_at": stamp, **extra}
         issue = snap.get(mr["source_issue"])
         done = [issue] if issue and issue.get("status") != CLOSED else []
-        done += [b for b in rework.open_reworks(snap, mr["source_issue"])]
+        done += rework.open_reworks(snap, mr["source_issue"])
         for bead in done:
             put[bead["id"]] = {**bead, "status": CLOSED, "close_reason": f"merged in {at}",
+                               "closed_at": stamp, "updated_at": stamp}
+        put.update(_reworked(snap, bare, issue or {}, new_tip, stamp))
+    return put
+
+
+def _reworked(snap: snapshot.Snapshot, bare: Path, issue: Bead, new_tip: str,
+              stamp: str) -> dict[str, Bead]:
+    """When a rework bead's own MR lands with the blocked MR's commit merged into it
+    (as the rework asks), that MR and its issue are merged too."""
+    blocked = snap.get(str(issue.get("merge_request") or ""))
+    original = snap.get(str(issue.get("rework_of") or ""))
+    if not blocked or blocked.get("status") == CLOSED or \
+            not candidate.is_ancestor(bare, blocked["commit_sha"], new_tip):
+        return {}
+    at = candidate.landing_commit(bare, blocked["commit_sha"], new_tip)
+    put = {blocked["id"]: {**blocked, "status": CLOSED, "close_reason": MERGED,
+                           "merged_sha": at, "closed_at": stamp, "updated_at": stamp}}
+    if original and original.get("status") != CLOSED:
+        put[original["id"]] = {**original, "status": CLOSED, "close_reason": f"merged in {at}",
                                "closed_at": stamp, "updated_at": stamp}
     return put
 

@@ -41,16 +41,17 @@ def log_dir(town: Town, rig: str) -> Path:
 
 
 @contextlib.contextmanager
-def holding(town: Town, rig: str) -> Iterator[bool]:
-    """Hold the rig's Refinery lock (not waiting); yields whether it was taken. The pid
-    file names the holder while it is held."""
+def holding(town: Town, rig: str, wait: float = 0.5) -> Iterator[bool]:
+    """Hold the rig's Refinery lock; yields whether it was taken. The pid file names the
+    holder while it is held. The short wait outlasts a `running()` probe, never a run."""
     from filelock import FileLock, Timeout
 
     path = lock_path(town, rig)
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path), is_singleton=True)
+    # The lock file stays: `running()` probes this same file with flock.
+    lock = FileLock(str(path), is_singleton=True, preserve_lock_file=True)
     try:
-        lock.acquire(timeout=0)
+        lock.acquire(timeout=wait)
     except Timeout:
         yield False
         return

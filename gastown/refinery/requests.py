@@ -9,6 +9,7 @@ from typing import Any
 
 from gastown.beads import ids, snapshot
 from gastown.errors import GastownError, NotFound, UsageError
+from gastown.town.paths import Town
 
 Bead = dict[str, Any]
 
@@ -52,7 +53,7 @@ def find(snap: snapshot.Snapshot, mr_id: str) -> Bead:
     return mr
 
 
-def submit(town: Any, branch: str, rig: str, issue: str, worker: str | None = None) -> Bead:
+def submit(town: Town, branch: str, rig: str, issue: str, worker: str | None = None) -> Bead:
     """`gt mq submit`: file an MR for `branch` of the rig's repository, by hand."""
     from gastown import git
     from gastown.beads import schema, store

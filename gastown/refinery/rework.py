@@ -47,6 +47,8 @@ def assign_rework(town: Town, rework_bead: str, worker: str) -> str | None:
     Returns what happened, for the log."""
     from gastown.agents import identity, roster
 
+    if "/" not in worker:
+        return None  # a person or a town role, not a polecat
     try:
         address = identity.parse_address(worker)
         if address.rig is None:

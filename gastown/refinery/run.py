@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from gastown.beads import snapshot, store
+from gastown.beads.actor import now
 from gastown.errors import GastownError
 from gastown.refinery import bisect, candidate, feed, gates, outcomes, process, queue, requests
 from gastown.refinery import rework as rework_mod
 from gastown.refinery.requests import CLOSED, MERGED
-from gastown.rigs import config, ops
+from gastown.rigs import config, ops, repo
 from gastown.rigs.config import RigConfig
 from gastown.town.paths import Town
 
@@ -28,6 +29,10 @@ Bead = dict[str, Any]
 LANDED, TESTED, CONFLICT, GONE, MOVED = "landed", "tested", "conflict", "gone", "moved"
 MISSING = "missing"
 MAX_MOVES = 20  # compare-and-swap retries of one candidate before giving up
+
+
+class RunningAlready(GastownError):
+    """Another process runs this rig's Refinery."""
 
 
 class Tally(NamedTuple):
@@ -53,14 +58,14 @@ class Refinery:
         self.worktree = candidate.scratch(town, cfg, self.bare)
         self.logs = process.log_dir(town, cfg.name)
         self.merged: list[str] = []
+        self.rebased: dict[str, str] = {}  # MR -> its commits rebased (auto_rebase)
         self.rejected: list[str] = []
         self.to_assign: list[tuple[str, str]] = []  # (rework bead, worker), after the batch
         self.batches = 0
+        self.last_tip = ""
 
     def close(self) -> None:
-        from gastown.rigs import repo
-
-        repo.remove_worktree(self.bare, self.worktree)
+        candidate.remove_scratch(self.town, self.cfg, self.bare, f"run-{os.getpid()}*")
 
     # --- the loop ---------------------------------------------------------------
 
@@ -77,7 +82,7 @@ class Refinery:
         """The next batch of the rig's queue, after settling those of its MRs that are on
         the target already (a run killed after its push, a merge made by hand)."""
         while True:
-            repo_fetch(self.bare)
+            repo.fetch(self.bare)
             tip = candidate.tip(self.bare, self.cfg.branch)
             with snapshot.load(self.town, warn=False) as snap:
                 mrs = requests.mrs(snap, self.cfg.name)
@@ -86,7 +91,8 @@ class Refinery:
             ordered = queue.order([m for m in mrs if m.get("target") == self.cfg.branch],
                                   convoys)
             batch = queue.select_batch(ordered, self.cfg.batch_size)
-            landed = [m for m in batch if candidate.has_commit(self.bare, m["commit_sha"])
+            absent = candidate.missing(self.bare, [m["commit_sha"] for m in batch])
+            landed = [m for m in batch if m["commit_sha"] not in absent
                       and candidate.is_ancestor(self.bare, m["commit_sha"], tip)]
             if not landed:
                 return batch
@@ -121,6 +127,9 @@ class Refinery:
         while not plan.done() and not stop():
             if plan.tests and not plan.todo[0].known_bad:
                 return
+            if plan.tests and self.target_moved():
+                plan.moved()  # what failed on the old tip may pass on the new one
+                continue
             step = plan.step()
             mrs = [by_id[i] for i in step.mrs]
             if step.action == bisect.REJECT:
@@ -133,7 +142,8 @@ class Refinery:
             if outcome.kind == TESTED:
                 landed = bisect.landing(step, list(outcome.results))
                 for mr in mrs[landed:]:
-                    failures.setdefault(mr["id"], outcome.verdict)  # type: ignore[arg-type]
+                    if outcome.verdict is not None:
+                        failures.setdefault(mr["id"], outcome.verdict)
                 plan.record(list(outcome.results))
                 if not all(outcome.results):
                     feed.emit(self.town, "bisect", mrs[0], self.cfg.name,
@@ -151,14 +161,20 @@ class Refinery:
                 self.log(f"{outcome.mr['id']} left the queue ({outcome.detail}); not merged")
                 plan.drop(outcome.mr["id"])
 
+    def target_moved(self) -> bool:
+        """Whether the target's tip is other than the one this run last built on or
+        pushed (someone else pushed to it)."""
+        repo.fetch(self.bare)
+        return candidate.tip(self.bare, self.cfg.branch) != self.last_tip
+
     # --- one step: candidates side by side ----------------------------------------
 
     def try_cuts(self, mrs: list[Bead], cuts: tuple[int, ...]) -> Outcome:
         """Gate tip + mrs[:cut] for every cut, side by side; land the longest passing
         prefix with a compare-and-swap push. Again on the new tip if the target moved."""
         for _ in range(MAX_MOVES):
-            repo_fetch(self.bare)
-            tip = candidate.tip(self.bare, self.cfg.branch)
+            repo.fetch(self.bare)
+            tip = self.last_tip = candidate.tip(self.bare, self.cfg.branch)
             heads = self.build(mrs[:max(cuts)], tip, cuts)
             if isinstance(heads, Outcome):
                 return heads
@@ -171,6 +187,7 @@ class Refinery:
                 return Outcome(TESTED, verdict=failed, results=results)
             pushed = self.push_and_record(mrs[:landed], tip, heads[landed])
             if pushed.kind == LANDED:
+                self.last_tip = heads[landed]
                 return Outcome(TESTED, verdict=failed, results=results)
             if pushed.kind != MOVED:
                 return pushed
@@ -182,27 +199,47 @@ class Refinery:
     def build(self, mrs: list[Bead], tip: str, cuts: tuple[int, ...]) -> dict[int, str] | Outcome:
         """Merge mrs in order onto tip in the scratch worktree; the head at each cut."""
         candidate.reset(self.worktree, tip)
+        for mr in mrs:
+            self.rebased.pop(mr["id"], None)  # this candidate merges them afresh
         heads: dict[int, str] = {}
+        absent = candidate.missing(self.bare, [m["commit_sha"] for m in mrs])
         for number, mr in enumerate(mrs, 1):
-            if not candidate.has_commit(self.bare, mr["commit_sha"]):
+            if mr["commit_sha"] in absent:
                 return Outcome(MISSING, mr, detail=f"commit {mr['commit_sha'][:10]} is not in "
                                                    f"{self.cfg.url}")
-            if not candidate.is_ancestor(self.bare, mr["commit_sha"], "HEAD"):
-                conflict = candidate.merge(self.worktree, self.cfg.name, mr)
-                if conflict is not None:
-                    return Outcome(CONFLICT, mr, detail="conflicting files:\n"
-                                   + "\n".join(f"  {f}" for f in conflict.files))
+            # a commit already in the candidate merges as "already up to date"
+            conflict = candidate.merge(self.worktree, self.cfg.name, mr)
+            if conflict is not None and self.cfg.on_conflict == "auto_rebase":
+                conflict = self.merge_rebased(mr, conflict)
+            if conflict is not None:
+                return Outcome(CONFLICT, mr, detail="conflicting files:\n"
+                               + "\n".join(f"  {f}" for f in conflict.files))
             if number in cuts:
                 heads[number] = candidate.head(self.worktree)
         return heads
 
-    def gate(self, candidates: list[tuple[str, str]]) -> list[gates.Verdict]:
-        """The gates of each (label, commit), side by side in worktrees of their own."""
-        env = {**os.environ, "GT_TOWN": str(self.town.root), "GT_RIG": self.cfg.name}
+    def merge_rebased(self, mr: Bead, conflict: candidate.Conflict
+                      ) -> candidate.Conflict | None:
+        """on_conflict = "auto_rebase": merge the MR's commits rebased onto the candidate
+        instead; the rebased tip is what must reach the target."""
+        rebased = candidate.rebase(self.worktree, self.cfg.name, mr)
+        if rebased is None:
+            return conflict
+        if candidate.merge(self.worktree, self.cfg.name, {**mr, "commit_sha": rebased}):
+            return conflict
+        self.rebased[mr["id"]] = rebased
+        self.log(f"{mr['id']}: conflicted; rebased onto the candidate as {rebased[:10]}")
+        return None
 
-        def one(i: int, label: str, sha: str) -> gates.Verdict:
-            tree = self.worktree if i == len(candidates) - 1 else \
-                candidate.slot(self.town, self.cfg, self.bare, i, sha)
+    def gate(self, candidates: list[tuple[str, str]]) -> list[gates.Verdict]:
+        """The gates of each (label, commit), side by side in worktrees of their own (the
+        last one in the scratch worktree, which is at it already)."""
+        env = {**os.environ, "GT_TOWN": str(self.town.root), "GT_RIG": self.cfg.name}
+        # made one after another: concurrent `git worktree add`s trip over each other
+        trees = [candidate.slot(self.town, self.cfg, self.bare, i, sha)
+                 for i, (_, sha) in enumerate(candidates[:-1])] + [self.worktree]
+
+        def one(tree: Path, label: str) -> gates.Verdict:
             verdict = gates.run(self.cfg.gates, tree, self.logs, label, self.cfg.retry_flaky,
                                 env=env)
             if verdict.flaky:
@@ -212,11 +249,11 @@ class Refinery:
             return verdict
 
         if len(candidates) == 1:
-            return [one(0, *candidates[0])]
+            return [one(self.worktree, candidates[0][0])]
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(len(candidates)) as pool:
-            return list(pool.map(lambda c: one(c[0], *c[1]), enumerate(candidates)))
+            return list(pool.map(one, trees, [label for label, _ in candidates]))
 
     def push_and_record(self, mrs: list[Bead], tip: str, new: str) -> Outcome:
         with store.transaction(self.town) as snap:
@@ -227,7 +264,7 @@ class Refinery:
                                                         or now_mr.get("status")))
             if new != tip and not candidate.push(self.worktree, self.cfg.branch, new, tip):
                 return Outcome(MOVED)
-            put = outcomes.merged_puts(snap, self.bare, mrs, new, _stamp())
+            put = outcomes.merged_puts(snap, self.bare, mrs, new, now(), self.rebased)
             store.apply(self.town, snap, store.Change(put=put),
                         f"refinery: merged {', '.join(m['id'] for m in mrs)} into "
                         f"{self.cfg.branch} at {new[:10]}"[:200]
@@ -272,18 +309,6 @@ def _gate_detail(verdict: gates.Verdict | None) -> str:
     return f"Gate {verdict.gate} failed; log {verdict.log}, last lines:\n\n{verdict.tail}"
 
 
-def _stamp() -> str:
-    from gastown.beads.actor import now
-
-    return now()
-
-
-def repo_fetch(bare: Path) -> None:
-    from gastown.rigs import repo
-
-    repo.fetch(bare)
-
-
 def run(town: Town, rig: str, *, log: Callable[[str], None] = lambda _m: None,
         stop: Callable[[], bool] = lambda: False) -> Tally:
     """Run the rig's Refinery until its queue is empty (one per rig: a second run at the
@@ -298,8 +323,8 @@ def run(town: Town, rig: str, *, log: Callable[[str], None] = lambda _m: None,
             if not taken:
                 if merged or rejected or batches:
                     break
-                raise GastownError(f"the refinery of rig {rig} is running already "
-                                   f"(pid {process.pid_of(town, rig) or '?'})")
+                raise RunningAlready(f"the refinery of rig {rig} is running already "
+                                     f"(pid {process.pid_of(town, rig) or '?'})")
             refinery = Refinery(town, cfg, log)
             try:
                 refinery.drain(stop)

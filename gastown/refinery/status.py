@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any
 
 from gastown.beads import snapshot
-from gastown.errors import UsageError
 from gastown.refinery import process, queue, requests, rework
 from gastown.town.paths import Town
 
@@ -44,8 +43,7 @@ def describe(town: Town, mr_id: str) -> dict[str, Any]:
 def refinery(town: Town, rig: str) -> dict[str, Any]:
     from gastown.rigs import config
 
-    if rig not in config.names(town):
-        raise UsageError(f"no rig {rig!r}")
+    config.load(town, rig)
     alive = process.running(town, rig)
     with snapshot.load(town, warn=False) as snap:
         mrs = requests.mrs(snap, rig)

@@ -2,6 +2,9 @@
 a target that moves, closed MRs."""
 from __future__ import annotations
 
+import subprocess
+import time
+
 import pytest
 
 from tests.conftest import git_out
@@ -31,6 +34,7 @@ def test_a_batch_lands_in_order_and_everything_is_recorded(rig):
     assert kinds.count("merge_started") == 4 and kinds.count("merged") == 4
     assert git_out(rig.town.root, "status", "--porcelain") == ""
     assert rig.gt("mq", "list", "--json").json() == []
+    assert len(rig.gt("mq", "list", "--all", "--json").json()) == 4
 
 
 @pytest.mark.parametrize("ways", [1, 7])
@@ -53,6 +57,7 @@ def test_one_bad_mr_among_eight_is_found_and_the_other_seven_land(rig, ways):
         mq[bad["id"]]["dependencies"][0].items()
     assert rework["dependencies"][0]["depends_on_id"] == bad["source_issue"]
     assert work[bad["source_issue"]]["status"] == "in_progress"
+    rig.gt("doctor").assert_success()  # rework beads and MR dependencies are sound
     assert any(e["type"] == "bisect" for e in rig.feed())
     assert [e["bead"] for e in rig.feed() if e["type"] == "rejected"] == [bad["id"]]
     logs = list((rig.town.state / "logs" / "refinery" / "demo").glob("*.log"))
@@ -166,9 +171,15 @@ def test_mq_list_status_and_submit_errors(rig):
         (("a", "--rig", "demo", "--issue", "gt-zzzz"), "--issue gt-zzzz: no such bead"),
         (("main", "--rig", "demo", "--issue", issue), "no commits beyond main"),
         (("a", "--rig", "ghost", "--issue", issue), "no rig 'ghost'"),
+        (("a", "--issue", issue), "--rig RIG is required"),
+        (("a", "--rig", "demo"), "--issue BEAD is required"),
     ]:
         out = rig.gt("mq", "submit", *args)
-        assert out.code != 0 and words in out.err, (args, out.err)
+        assert out.code in (1, 2) and words in out.err, (args, out.err)
+    for args in (("mq", "run"), ("refinery", "start"), ("refinery", "status")):
+        out = rig.gt(*args)
+        assert out.code == 2 and "--rig" in out.err and "Traceback" not in out.err, out.err
+    assert "no rig 'ghost'" in rig.gt("refinery", "stop", "--rig", "ghost").assert_failure().err
 
 
 def test_an_mr_already_on_the_target_is_recorded_and_its_branch_deleted(rig):
@@ -182,3 +193,88 @@ def test_an_mr_already_on_the_target_is_recorded_and_its_branch_deleted(rig):
     assert got["close_reason"] == "merged" and got["merged_sha"] == mr["commit_sha"]
     assert rig.ledger("work")[mr["source_issue"]]["status"] == "closed"
     assert rig.branches() == ["main"]
+
+
+def test_auto_rebase_lands_a_branch_whose_merge_conflicts(rig):
+    """The branch's first commit was cherry-picked onto main and changed since: a merge
+    conflicts, a rebase skips the picked commit and lands the rest."""
+    rig.configure(on_conflict='"auto_rebase"', gates='gates = ["true"]\n')
+    git = lambda *a: git_out(rig.src, "-c", "user.name=d", "-c", "user.email=d@d", *a)  # noqa: E731
+    rig.branch("picked", {"a.txt": "2\n"})
+    git("checkout", "-q", "--detach", "picked")
+    (rig.src / "b.txt").write_text("b\n")
+    git("add", "b.txt")
+    git("commit", "-qm", "b")
+    git("branch", "-f", "picked", "HEAD")
+    git("checkout", "-q", "--detach", "main")
+    git("cherry-pick", "picked~1")
+    (rig.src / "a.txt").write_text("3\n")
+    git("commit", "-qam", "three")
+    git("update-ref", "refs/heads/main", "HEAD")
+    mr = rig.submit("picked", rig.issue("picked"))
+    assert rig.run()["merged"] == [mr["id"]]
+    got = rig.ledger("mq")[mr["id"]]
+    assert got["rebased_sha"] != mr["commit_sha"] and rig.on_main(got["rebased_sha"])
+    assert git_out(rig.src, "show", "main:a.txt") == "3"
+    assert git_out(rig.src, "show", "main:b.txt") == "b"
+    rig.configure(on_conflict='"assign_back"')
+
+
+def test_assign_rework_slings_only_to_an_existing_polecat_and_never_raises(rig, monkeypatch):
+    from gastown.agents import sling
+    from gastown.refinery.rework import assign_rework
+
+    bead = rig.issue("rework me")
+    assert assign_rework(rig.town, bead, "tester") is None  # a person
+    assert assign_rework(rig.town, bead, "demo/nux") is None  # no such polecat
+    from gastown.agents import identity
+    from gastown.beads import store
+
+    with store.transaction(rig.town) as snap:
+        agent = identity.new_agent("demo", "nux", "polecat", "shell", "2026-01-01T00:00:00Z",
+                                   "tester")
+        store.apply(rig.town, snap, store.Change(put={agent["id"]: agent}), "polecat nux")
+
+    def broken(*_a, **_k):
+        raise RuntimeError("no tmux here")
+
+    monkeypatch.setattr(sling, "sling", broken)
+    said = assign_rework(rig.town, bead, "demo/nux")
+    assert said == "not slung: RuntimeError: no tmux here"
+
+
+def test_a_gate_over_its_timeout_fails_with_its_children_killed(rig, tmp_path):
+    marker = tmp_path / "survived"
+    rig.configure(gates=f'[[gates]]\nname = "slow"\nrun = "(sleep 3; touch {marker}) & '
+                        f'sleep 30"\ntimeout = "1s"\n')
+    mr = rig.work("slow", {"s.txt": "s\n"})
+    assert rig.run()["rejected"] == [mr["id"]]
+    [rework] = [b for b in rig.ledger("work").values() if b.get("rework_of")]
+    assert rework["title"].endswith("gate slow failed")
+    assert "timed out after 1s" in rework["description"]
+    time.sleep(3.5)
+    assert not marker.exists()
+
+
+def test_a_rework_beads_own_mr_carrying_the_blocked_commit_lands_both(rig):
+    """The polecat's way: the rework bead is slung, its branch merges the blocked MR's
+    branch and resolves the conflict, and `gt done` files an MR for the rework bead."""
+    rig.configure(gates='gates = ["true"]\n')
+    rig.work("one", {"shared.txt": "one\n"})
+    second = rig.work("two", {"shared.txt": "two\n"})
+    rig.run()
+    [rework] = [b for b in rig.ledger("work").values() if b.get("rework_of")]
+    git = lambda *a: git_out(rig.src, "-c", "user.name=d", "-c", "user.email=d@d", *a)  # noqa: E731
+    git("checkout", "-q", "--detach", "main")
+    subprocess.run(["git", "-c", "user.name=d", "-c", "user.email=d@d", "merge", "-q", "two"],
+                   cwd=rig.src, capture_output=True)
+    (rig.src / "shared.txt").write_text("one\ntwo\n")
+    git("commit", "-qam", "resolve")
+    git("branch", "-f", "fix", "HEAD")
+    git("checkout", "-q", "--detach", "main")
+    fix = rig.submit("fix", rework["id"])
+    assert rig.run()["merged"] == [fix["id"]]
+    mq, work = rig.ledger("mq"), rig.ledger("work")
+    assert mq[second["id"]]["close_reason"] == "merged" and rig.on_main(second["commit_sha"])
+    assert work[second["source_issue"]]["status"] == "closed"
+    assert work[rework["id"]]["close_reason"] == f"merged in {mq[fix['id']]['merged_sha']}"

@@ -66,7 +66,7 @@ def test_killed_at_random_points_every_mr_lands_exactly_once(rig, stop_refinery)
 
 
 def test_refinery_start_status_stop_in_the_background(rig, stop_refinery):
-    rig.configure(gates='gates = ["sleep 1"]\n')
+    rig.configure(gates='gates = ["sleep 2"]\n')
     mr = rig.work("bg", {"bg.txt": "bg\n"})
     out = rig.gt("refinery", "start", "--rig", "demo", "--json").assert_success().json()
     assert out["started"] and out["pid"]
@@ -74,6 +74,7 @@ def test_refinery_start_status_stop_in_the_background(rig, stop_refinery):
              10, "the refinery to run")
     again = rig.gt("refinery", "start", "--rig", "demo", "--json").assert_success().json()
     assert not again["started"]
+    assert "is running already (pid" in rig.gt("mq", "run", "--rig", "demo").assert_failure().err
     wait_for(lambda: rig.ledger("mq")[mr["id"]]["status"] == "closed", 30, "the merge")
     wait_for(lambda: not process.running(rig.town, "demo"), 10, "the run to end")
     status = rig.gt("refinery", "status", "--rig", "demo", "--json").assert_success().json()
@@ -94,6 +95,12 @@ def test_a_new_mr_wakes_the_refinery(rig, stop_refinery, monkeypatch):
     later = rig.work("asleep", {"a.txt": "a\n"})
     time.sleep(1.5)
     assert rig.ledger("mq")[later["id"]]["status"] == "open"  # stopped: not woken
+    rig.gt("mq", "reject", later["id"]).assert_success()
+    rig.gt("refinery", "start", "--rig", "demo").assert_success()  # woken again from now on
+    wait_for(lambda: not process.running(rig.town, "demo"), 10, "the empty run to end")
+    rig.gt("mq", "retry", later["id"]).assert_success()  # an MR queued again wakes it too
+    wait_for(lambda: rig.ledger("mq")[later["id"]]["status"] == "closed", 30, "the merge")
+    assert rig.on_main(later["commit_sha"])
 
 
 def test_a_slung_beads_work_lands_on_main(rig, stop_refinery, monkeypatch):
