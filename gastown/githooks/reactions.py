@@ -22,7 +22,8 @@ Event = dict[str, Any]
 Reaction = Callable[[Town, list[Event]], None]
 
 REGISTRY: dict[str, Reaction] = {}
-REACTION_MODULES: list[str] = ["gastown.agents.reactions", "gastown.convoys.reactions"]
+REACTION_MODULES: list[str] = ["gastown.agents.reactions", "gastown.convoys.reactions",
+                               "gastown.escalations.reactions"]
 FEED = "events.jsonl"
 
 
