@@ -25,6 +25,7 @@ GROUPS: tuple[tuple[str | None, str], ...] = (
     ("mayor", "gastown.agents.mayor_commands"),
     ("convoy", "gastown.convoys.commands"),
     (None, "gastown.escalations.commands"),
+    ("scheduler", "gastown.scheduler.commands"),
 )
 
 

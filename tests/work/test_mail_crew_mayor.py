@@ -19,7 +19,8 @@ def test_mail_send_inbox_read_reply_thread(town, gt, bd, rig, git_log, monkeypat
     sent = gt("mail", "send", "demo/nux", "-s", "status?", "-m", "how is it\ngoing", "--json")
     first = sent.assert_success().json()[0]
     assert first["to"] == "demo/nux" and first["sender"] == "tester" and not first["read"]
-    assert git_log()[0].startswith("gt mail send: demo/nux status?")
+    # the polecats' own commits (step starts) may land just after it
+    assert any(s.startswith("gt mail send: demo/nux status?") for s in git_log()[:3])
 
     inbox = gt("mail", "inbox", "demo/nux", "--json").assert_success().json()
     assert [m["id"] for m in inbox] == [first["id"]]
