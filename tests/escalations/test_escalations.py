@@ -135,3 +135,8 @@ def test_the_python_api_names_its_sender(town):
     [note] = [json.loads(line) for line in (town.root / "beads" / "mail.jsonl")
               .read_text().splitlines() if line]
     assert note["sender"] == "demo/witness" and note["to"] == "mayor"
+
+
+def test_an_escalation_does_not_become_work(town, gt, bd):
+    esc = raise_(gt, "MEDIUM", "look at this")
+    assert "only work beads change type" in bd("update", esc["id"], "--type", "task").err

@@ -109,3 +109,27 @@ def test_the_queue_survives_a_restart_and_starts_when_a_hook_is_released(town, g
     gt("release", busy).assert_success()  # the dead session's hook is freed
     wait_for(lambda: mrs_for(town, [waiting]), 60, "the waiting bead's merge request")
     assert gt("scheduler", "status", "--json").json()["waiting"] == []
+
+
+def test_with_detached_reactions_the_waiting_beads_still_follow(town, gt, bd, rig, monkeypatch):
+    monkeypatch.setenv("GT_REACT", "detached")  # as a town runs by default
+    set_rig_cap(town, rig, 1)
+    beads = [create(bd, f"task {i}") for i in range(3)]
+    out = gt("sling", *beads, "--rig", rig, "--json").assert_success().json()
+    assert len(out["slung"]) == 1 and out["waiting"] == beads[1:]
+    wait_all_done(town, beads, {rig: 1})
+
+
+def test_a_bead_closed_while_it_waits_is_reported_and_skipped(town, gt, bd, rig):
+    set_rig_cap(town, rig, 1)
+    busy, dropped, last = create(bd, "long"), create(bd, "dropped"), create(bd, "last")
+    gt("sling", busy, "--rig", rig, "--var", "pause=60").assert_success()
+    gt("sling", dropped, last, "--rig", rig).assert_success()
+    bd("close", dropped, "--reason", "not needed").assert_success()
+    gt("unsling", "demo/nux").assert_success()
+    wait_for(lambda: mrs_for(town, [last]), 60, "the last bead's merge request")
+    status = gt("scheduler", "status", "--json").assert_success().json()
+    assert status["waiting"] == []
+    [failed] = status["failed"]
+    assert failed["bead"] == dropped and "is closed" in failed["error"]
+    assert f"could not start {dropped}" in gt("scheduler", "status").out
