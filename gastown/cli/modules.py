@@ -27,6 +27,8 @@ GROUPS: tuple[tuple[str | None, str], ...] = (
     ("mq", "gastown.refinery.mq_commands"),
     ("refinery", "gastown.refinery.commands"),
     (None, "gastown.liveview.commands"),
+    (None, "gastown.escalations.commands"),
+    ("scheduler", "gastown.scheduler.commands"),
 )
 
 
