@@ -60,10 +60,33 @@ def install_shims(root: Path) -> list[str]:
     return changed
 
 
+HOOK_ENTRY = "hook.py"
+
+
 def write_python_pointer(root: Path) -> None:
+    """`.gastown/python` (the interpreter the hooks use) and `.gastown/hook.py`, their
+    entry point with gastown's import paths written in, so pre-commit runs `python -S`:
+    without `site` (and the .pth files it reads) Python starts ~12 ms sooner."""
     state = root / ".gastown"
     state.mkdir(exist_ok=True)
     (state / "python").write_text(sys.executable + "\n")
+    (state / HOOK_ENTRY).write_text(hook_entry())
+
+
+def hook_entry() -> str:
+    import sysconfig
+
+    paths = [str(Path(gastown.__file__).resolve().parent.parent)]
+    for key in ("purelib", "platlib"):
+        path = sysconfig.get_paths()[key]
+        if path not in paths and os.path.isdir(path):
+            paths.append(path)
+    return ("# Written by `gt install` for this interpreter: the git hooks' entry point,\n"
+            "# run as `python -S .gastown/hook.py HOOK` (no site import).\n"
+            "import sys\n\n"
+            f"sys.path[:0] = {paths!r}\n"
+            "from gastown.githooks.dispatch import main  # noqa: E402\n\n"
+            "sys.exit(main(sys.argv[1:]))\n")
 
 
 def check_shims(root: Path) -> list[str]:
@@ -88,4 +111,8 @@ def check_shims(root: Path) -> list[str]:
     else:
         if not os.access(python, os.X_OK):
             problems.append(f".gastown/python names {python}, which is not executable")
+        elif python == sys.executable:
+            entry = root / ".gastown" / HOOK_ENTRY
+            if not entry.is_file() or entry.read_text() != hook_entry():
+                problems.append(f".gastown/{HOOK_ENTRY} is missing or out of date")
     return problems

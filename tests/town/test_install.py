@@ -98,3 +98,24 @@ def test_install_in_a_clone_sets_up_git_and_writes_nothing(tmp_path: Path) -> No
     assert len(git_out(clone, "log", "--format=%H").splitlines()) == 1
     again = run_process("gt", "install", ".", cwd=clone).assert_success()
     assert "already a complete town" in again.out
+
+
+def test_pre_commit_runs_without_site_through_hook_py_and_doctor_restores_it(town) -> None:
+    entry = town.root / ".gastown" / "hook.py"
+    text = entry.read_text()
+    assert "sys.path[:0]" in text and "gastown.githooks.dispatch" in text
+    # a bad hand edit is refused through the -S entry point ...
+    (town.root / "beads" / "work.jsonl").write_text('{"id":"gt-a","title":"a"}\n{bad\n')
+    subprocess.run(["git", "add", "beads"], cwd=town.root, check=True)
+    refused = subprocess.run(["git", "commit", "-qm", "bad"], cwd=town.root,
+                             capture_output=True, text=True)
+    assert refused.returncode == 1 and "beads/work.jsonl:2" in refused.stderr
+    # ... and without it (python -m), the same; doctor says it is missing and mends it
+    entry.unlink()
+    refused = subprocess.run(["git", "commit", "-qm", "bad"], cwd=town.root,
+                             capture_output=True, text=True)
+    assert refused.returncode == 1 and "beads/work.jsonl:2" in refused.stderr
+    out = run_process("gt", "doctor", cwd=town.root)
+    assert out.code == 1 and ".gastown/hook.py is missing" in out.out
+    run_process("gt", "doctor", "--fix", cwd=town.root)
+    assert entry.read_text() == text
