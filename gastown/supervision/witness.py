@@ -1,0 +1,257 @@
+"""One Witness cycle for one rig: look at every polecat, decide, act.
+
+A cycle reads the ledger once, asks tmux once which sessions run, captures each live
+pane, reads each worktree's HEAD from git's files, and compares all that with the
+last cycle's look (`.gastown/witness/<rig>.json`). The decisions are
+gastown.supervision.decide's; this module gathers and carries them out.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from gastown.agents import identity, nudge, roster, sessions, targets
+from gastown.agents.idle import PanePatterns, pane_state
+from gastown.agents.tmux import Tmux
+from gastown.beads import snapshot
+from gastown.errors import GastownError, NotFound
+from gastown.rigs import config, repo
+from gastown.supervision import decide, heads, report, state
+from gastown.supervision.settings import Settings
+from gastown.supervision.settings import load as load_settings
+from gastown.town.paths import Town
+
+Bead = dict[str, Any]
+
+
+class Polecat(NamedTuple):
+    agent: Bead
+    session: str
+    worktree: Path
+    closed_steps: int
+    mrs: list[Bead]  # the merge requests it filed
+
+    @property
+    def name(self) -> str:
+        return str(self.agent["name"])
+
+    @property
+    def hook(self) -> str | None:
+        return self.agent.get("hook") or None
+
+
+def state_path(town: Town, rig: str) -> Path:
+    return town.state / "witness" / f"{rig}.json"
+
+
+def policy(settings: Settings) -> decide.Backoff:
+    return decide.Backoff(settings.backoff_base, settings.backoff_max,
+                          settings.crash_loop_restarts, settings.crash_loop_window)
+
+
+# Gathering -----------------------------------------------------------------------
+
+def _closed_steps(snap: snapshot.Snapshot, bead: Bead | None) -> int:
+    mol_id = (bead or {}).get("molecule")
+    if not mol_id:
+        return 0
+    from gastown.molecules.storage import molecule_from_snapshot
+
+    try:
+        mol = molecule_from_snapshot(snap, mol_id)
+    except GastownError:
+        return 0
+    return sum(s.get("status") == "closed" for s in mol.steps)
+
+
+def polecats(town: Town, rig: str) -> list[Polecat]:
+    """The rig's polecats as the ledger has them now (one snapshot)."""
+    with snapshot.load(town, warn=False) as snap:
+        agents = [a for a in roster.agents(snap, rig, "polecat") if a.get("status") != "closed"]
+        mq = snap.files.get("mq")
+        mrs = [mq.bead(r) for r in mq.rows] if mq else []
+        out = []
+        for agent in agents:
+            address = identity.address_of(agent)
+            hooked = snap.get(agent["hook"]) if agent.get("hook") else None
+            out.append(Polecat(agent, sessions.session_of(agent), sessions.workdir(town, agent),
+                               _closed_steps(snap, hooked),
+                               [m for m in mrs if m.get("worker") == address]))
+    return out
+
+
+class Patterns:
+    """Each polecat's pane patterns, from its runtime (read once per runtime per cycle)."""
+
+    def __init__(self, town: Town) -> None:
+        self.town = town
+        self.cache: dict[str, PanePatterns] = {}
+
+    def of(self, agent: Bead) -> PanePatterns:
+        key = str(agent.get("runtime") or "")
+        if key not in self.cache:
+            try:
+                self.cache[key] = targets.patterns_of(targets.runtime_of(self.town, agent))
+            except GastownError:
+                self.cache[key] = nudge.DEFAULT_PATTERNS
+        return self.cache[key]
+
+
+def observe(tmux: Tmux, p: Polecat, running: set[str], patterns: PanePatterns,
+            now: float) -> decide.Observation:
+    alive = p.session in running
+    pane, shown = None, "unknown"
+    if alive:
+        try:
+            lines = tmux.capture(p.session)
+        except NotFound:
+            alive = False
+        else:
+            pane = hashlib.blake2b("\n".join(lines).encode(), digest_size=8).hexdigest()
+            shown = pane_state(lines, patterns)
+    return decide.Observation(at=now, alive=alive, pane=pane, head=heads.head(p.worktree).sha,
+                              closed_steps=p.closed_steps, pane_state=shown)
+
+
+# Judging -------------------------------------------------------------------------
+
+def judge(entry: dict[str, Any], obs: decide.Observation, stuck_after: float
+          ) -> tuple[dict[str, Any], decide.Health]:
+    """The polecat's record updated with this look, and its health.
+
+    The first look after a nudge or a restart is a new baseline: the pane changed
+    because of what the witness did, which is not the polecat's progress."""
+    before = decide.Observation.from_json(entry["obs"]) if entry.get("obs") else None
+    entry = {"strikes": 0, "escalated": False, "restarts": [], **entry, "obs": obs._asdict()}
+    if entry.pop("settle", False) and before is not None:
+        before = before._replace(pane=obs.pane)
+    if decide.progressed(before, obs):
+        entry.update(progress_at=obs.at, strikes=0, escalated=False)
+    verdict = decide.health(obs, float(entry.get("progress_at", obs.at)), stuck_after)
+    entry["health"] = verdict
+    return entry, verdict
+
+
+# Acting --------------------------------------------------------------------------
+
+class Cycle:
+    """Carries out one cycle's decisions for one rig."""
+
+    def __init__(self, town: Town, rig: str, settings: Settings, tmux: Tmux) -> None:
+        self.town, self.rig, self.settings, self.tmux = town, rig, settings, tmux
+        self.source = f"{rig}/witness"
+        self.done: list[dict[str, str]] = []
+
+    def log(self, p: Polecat, action: str, detail: str) -> None:
+        self.done.append({"polecat": p.name, "action": action, "detail": detail})
+        report.note(self.town, f"witness_{action}", identity.address_of(p.agent), detail)
+        report.say(f"{p.name}: {action}: {detail}")
+
+    def act(self, p: Polecat, action: decide.Action, entry: dict[str, Any],
+            patterns: PanePatterns, now: float) -> dict[str, Any]:
+        address = identity.address_of(p.agent)
+        waited = int(now - float(entry.get("progress_at", now)))
+        if action == "nudge":
+            self._nudge(p, patterns, waited)
+        elif action == "restart":
+            if not self._restart(p, entry, now):
+                return entry
+        elif action == "escalate":
+            why = ("is waiting at a permission prompt" if entry["health"] == "needs_input"
+                   else f"made no progress for {waited}s after a nudge and a restart")
+            report.escalate(self.town, "high", f"{address} on {p.hook}: {why}", self.source)
+            self.log(p, "escalated", why)
+            entry["escalated"] = True
+        elif action == "release":
+            from gastown.agents import work
+
+            work.release(self.town, str(p.hook), force=True)
+            self.log(p, "released", f"{p.hook}: rig {self.rig} is gone")
+        if action in ("nudge", "restart"):
+            entry["settle"] = True
+        if entry["health"] == "stuck" and action != "none":
+            entry["strikes"] = int(entry["strikes"]) + 1
+            entry["progress_at"] = now  # the next rung waits a whole stuck_after again
+        return entry
+
+    def _nudge(self, p: Polecat, patterns: PanePatterns, waited: int) -> None:
+        text = (f"Witness: no progress on {p.hook} for {waited}s. Carry on with your "
+                "current step (`gt prime` shows it), or `gt done` if you are finished.")
+        try:
+            how = nudge.nudge(self.town, p.session, text, patterns,
+                              ttl=self.settings.stuck_after, tmux=self.tmux)
+        except GastownError as e:
+            how = f"failed: {e}"
+        self.log(p, "nudged", f"no progress for {waited}s ({how})")
+
+    def _restart(self, p: Polecat, entry: dict[str, Any], now: float) -> bool:
+        """Restart from the hook, within the backoff; False when it must wait."""
+        history = decide.recent(entry.get("restarts") or [], now, policy(self.settings))
+        verdict = decide.next_restart(history, now, policy(self.settings))
+        entry["restarts"] = history
+        if verdict.verdict == "wait":
+            return False
+        if verdict.verdict == "give_up":
+            if not entry.get("escalated"):
+                why = (f"restarted {len(history)} times in "
+                       f"{int(self.settings.crash_loop_window)}s and still failing (crash loop)")
+                report.escalate(self.town, "high", f"{identity.address_of(p.agent)} on "
+                                f"{p.hook}: {why}", self.source)
+                self.log(p, "escalated", why)
+                entry["escalated"] = True
+            return False
+        runtime = targets.runtime_of(self.town, p.agent)
+        try:
+            sessions.respawn(self.town, p.agent, runtime)
+        except GastownError as e:
+            self.log(p, "restart_failed", str(e))
+        else:
+            self.log(p, "restarted", f"{entry['health']}; resumes {p.hook} from its hook")
+        entry["restarts"] = [*history, now]
+        return True
+
+    def clean(self, p: Polecat, running: set[str]) -> bool:
+        """End a finished polecat's session and remove its worktree, once merged."""
+        branch = heads.head(p.worktree).branch
+        if not decide.cleanup_due(p.agent, p.mrs, branch):
+            return False
+        if p.session in running:
+            self.tmux.stop(p.session)
+        repo.remove_worktree(repo.bare_path(self.town, self.rig), p.worktree)
+        self.log(p, "cleaned", f"{branch} merged; worktree {self.town.rel(p.worktree)} removed")
+        return True
+
+
+def cycle(town: Town, rig: str, settings: Settings | None = None, *,
+          tmux: Tmux | None = None, now: float | None = None) -> dict[str, Any]:
+    """One pass over the rig's polecats; returns what was seen and done."""
+    started = time.perf_counter()
+    settings = settings or load_settings(town)
+    tmux = tmux or Tmux.for_town(town)
+    now = time.time() if now is None else now
+    seen = polecats(town, rig)
+    running = tmux.running()
+    rig_exists = rig in config.names(town)
+    saved = state.read(state_path(town, rig)).get("polecats", {})
+    patterns = Patterns(town)
+    work = Cycle(town, rig, settings, tmux)
+    kept: dict[str, Any] = {}
+    for p in seen:
+        shown = patterns.of(p.agent)
+        entry, verdict = judge(saved.get(p.name, {}), observe(tmux, p, running, shown, now),
+                               settings.stuck_after)
+        if p.hook:
+            action = decide.witness_action(verdict, hooked=True, rig_exists=rig_exists,
+                                           strikes=int(entry["strikes"]),
+                                           escalated=bool(entry["escalated"]))
+            entry = work.act(p, action, entry, shown, now)
+        elif p.worktree.exists() and rig_exists:
+            work.clean(p, running)
+        kept[p.name] = entry
+    elapsed = time.perf_counter() - started
+    summary = {"rig": rig, "cycle_at": now, "cycle_ms": round(elapsed * 1000, 1),
+               "polecats": kept}
+    state.write(state_path(town, rig), summary)
+    return {**summary, "actions": work.done}

@@ -1,0 +1,117 @@
+"""The Witness on real polecats: stuck ones nudged, restarted, escalated; a permission
+prompt escalated at once; a dead session restarted from its hook; cleanup after merge."""
+from __future__ import annotations
+
+import json
+import time
+
+from gastown.agents.tmux import Tmux
+from gastown.beads import store
+from gastown.supervision import witness
+from gastown.supervision.settings import load
+from tests.supervision.conftest import configure
+from tests.work.conftest import create, ledger, wait_for
+from tests.work.test_nudge_delivery import STANDIN
+
+
+def feed(town, kind: str) -> list[dict]:
+    path = town.root / ".gastown" / "events.jsonl"
+    if not path.exists():
+        return []
+    events = [json.loads(line) for line in path.read_text().split("\n") if line]
+    return [e for e in events if e["type"] == kind]
+
+
+def ran(town, bead: str) -> list[str]:
+    path = town.root / ".gastown" / f"ran-{bead}"
+    return path.read_text().split() if path.exists() else []
+
+
+def test_a_stuck_polecat_is_nudged_then_restarted_then_escalated(town, gt, bd, rig):
+    configure(town, stuck_after=5)
+    bead = create(bd, "sleeps forever")
+    gt("sling", bead, "--rig", rig, "--var", "pause=100000").assert_success()
+    wait_for(lambda: ran(town, bead) == ["implement"], 20, "the step to start")
+    time.sleep(0.5)  # the pane settles: the step prints nothing while it sleeps
+    t = time.time()
+
+    def at(offset: float) -> list[str]:
+        return [a["action"] for a in witness.cycle(town, rig, now=t + offset)["actions"]]
+
+    assert at(0) == []  # the first look is the baseline
+    assert at(3) == []  # not stuck yet
+    assert at(6) == ["nudged"]
+    assert at(8) == []  # the nudge gets a whole stuck_after
+    assert at(12) == ["restarted"]
+    wait_for(lambda: ran(town, bead) == ["implement", "implement"], 20, "the step to rerun")
+    time.sleep(0.5)
+    assert at(13) == []  # the restart's own output is the new baseline
+    assert at(19) == ["escalated"]
+    assert at(40) == []  # escalated once, then left to whoever was told
+    assert [e["bead"] for e in feed(town, "escalated")] == [f"{rig}/witness"]
+    assert "demo/nux on " + bead in feed(town, "escalated")[0]["title"]
+    assert Tmux.for_town(town).has("gt-demo-nux")
+    saved = json.loads((town.root / ".gastown" / "witness" / "demo.json").read_text())
+    assert saved["polecats"]["nux"]["health"] == "stuck"
+    assert saved["polecats"]["nux"]["escalated"] is True
+
+
+def permission_runtime(town) -> None:
+    folder = town.root / "runtimes"
+    folder.mkdir(exist_ok=True)
+    (folder / "asks.toml").write_text(
+        f'command = ["{{python}}", "{STANDIN}", "standin.log", "--mode", "permission"]\n'
+        'prompt = "none"\nprime = "prompt"\nready = \'^> ?$\'\nbusy = "esc to interrupt"\n'
+        'needs_input = "Do you want to proceed\\\\?"\n')
+
+
+def test_a_permission_prompt_is_escalated_at_once(town, gt, bd, rig):
+    permission_runtime(town)
+    bead = create(bd, "asks first")
+    gt("sling", bead, "--rig", rig, "--runtime", "asks").assert_success()
+    tmux = Tmux.for_town(town)
+    wait_for(lambda: any("Do you want to proceed?" in line
+                         for line in tmux.capture("gt-demo-nux")), 20, "the question")
+    done = witness.cycle(town, rig)
+    assert [a["action"] for a in done["actions"]] == ["escalated"]
+    assert done["polecats"]["nux"]["health"] == "needs_input"
+    assert "permission prompt" in feed(town, "escalated")[0]["title"]
+    assert witness.cycle(town, rig)["actions"] == []  # once
+
+
+def test_a_dead_session_with_hooked_work_is_restarted_and_finishes(town, gt, bd, rig):
+    bead = create(bd, "dies midway")
+    gt("sling", bead, "--rig", rig, "--var", "pause=2").assert_success()
+    wait_for(lambda: ran(town, bead) == ["implement"], 20, "the step to start")
+    Tmux.for_town(town).stop("gt-demo-nux")
+    done = witness.cycle(town, rig)
+    assert [a["action"] for a in done["actions"]] == ["restarted"]
+    wait_for(lambda: [m for m in ledger(town, "mq") if m["source_issue"] == bead], 60,
+             "the merge request")
+    assert ran(town, bead) == ["implement", "implement", "test"]
+
+
+def test_a_finished_polecat_is_cleaned_only_after_its_merge(town, gt, bd, rig):
+    bead = create(bd, "quick")
+    gt("sling", bead, "--rig", rig).assert_success()
+    mr = wait_for(lambda: [m for m in ledger(town, "mq") if m["source_issue"] == bead], 60,
+                  "the merge request")[0]
+    worktree = town.root / "rigs" / rig / "polecats" / "nux"
+    wait_for(lambda: not Tmux.for_town(town).has("gt-demo-nux"), 20, "the session to end")
+    assert witness.cycle(town, rig)["actions"] == []
+    assert worktree.is_dir()  # the MR is only queued
+
+    with store.transaction(town) as snap:
+        merged = {**snap.get(mr["id"]), "status": "closed", "close_reason": "merged",
+                  "merged_sha": mr["commit_sha"]}
+        store.apply(town, snap, store.Change(put={mr["id"]: merged}), "merge it\n")
+    done = witness.cycle(town, rig)
+    assert [a["action"] for a in done["actions"]] == ["cleaned"]
+    assert not worktree.exists()
+    assert witness.cycle(town, rig)["actions"] == []
+
+
+def test_settings_come_from_town_toml(town):
+    configure(town, stuck_after=7, crash_loop_restarts=2)
+    settings = load(town)
+    assert settings.stuck_after == 7.0 and settings.crash_loop_restarts == 2
