@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 CHUNK = 1000
 # A detached session's window is this big: wide enough that most nudges fit one line.
 WIDTH, HEIGHT = 200, 50
-# What tmux says when no server listens on the socket (a stale file, or none at all).
-_NO_SERVER, _NO_SOCKET = "no server running on", "(No such file or directory)"
+# What tmux says when no server listens on the socket (a stale file, or none at all),
+# or when the server is exiting because its last session just ended.
+_NOT_UP = ("no server running on", "(No such file or directory)", "server exited unexpectedly")
 
 
 def socket_name(town: Town) -> str:
@@ -104,7 +105,7 @@ class Tmux:
         result = self._cmd("list-sessions", "-F", "#{session_name}")
         if result.returncode == 0:
             return {line for line in result.stdout if line}
-        if any(_NO_SERVER in line or _NO_SOCKET in line for line in result.stderr):
+        if any(marker in line for marker in _NOT_UP for line in result.stderr):
             return set()
         raise GastownError(f"tmux list-sessions failed: {'; '.join(result.stderr)}")
 

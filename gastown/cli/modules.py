@@ -24,6 +24,8 @@ GROUPS: tuple[tuple[str | None, str], ...] = (
     ("crew", "gastown.agents.crew_commands"),
     ("mayor", "gastown.agents.mayor_commands"),
     ("convoy", "gastown.convoys.commands"),
+    (None, "gastown.supervision.commands"),
+    ("witness", "gastown.supervision.witness_commands"),
 )
 
 

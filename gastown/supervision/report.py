@@ -5,6 +5,8 @@ import os
 import secrets
 import sys
 import time
+from pathlib import Path
+from typing import TextIO
 
 from gastown.town.paths import Town
 
@@ -24,10 +26,21 @@ def note(town: Town, kind: str, subject: str, title: str) -> None:
                         "title": title if len(title) <= 200 else title[:199] + "…"}])
 
 
+_LOGS: list[TextIO] = []
+
+
+def log_to(path: Path) -> None:
+    """Also write what `say` says to `path` (the pane loses it when the session ends)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _LOGS.append(open(path, "a", encoding="utf-8"))  # noqa: SIM115 - open for the process
+
+
 def say(text: str) -> None:
-    """A line on the supervisor's pane (its session log keeps what the pane loses)."""
-    sys.stdout.write(f"{time.strftime('%H:%M:%S')} {text}\n")
-    sys.stdout.flush()
+    """A line on the supervisor's pane, and in its log."""
+    line = f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {text}\n"
+    for out in (sys.stdout, *_LOGS):
+        out.write(line)
+        out.flush()
 
 
 def escalate(town: Town, severity: str, message: str, source: str) -> None:

@@ -1,0 +1,49 @@
+"""`gt status`: the town at a glance, read from the ledger and tmux now."""
+from __future__ import annotations
+
+from typing import Any
+
+from gastown.agents import identity, roster, sessions
+from gastown.agents.tmux import Tmux
+from gastown.beads import snapshot
+from gastown.rigs import config
+from gastown.supervision import daemon
+from gastown.town.paths import Town
+
+Bead = dict[str, Any]
+
+
+def _rows(snap: snapshot.Snapshot, stem: str) -> list[Bead]:
+    lf = snap.files.get(stem)
+    return [lf.bead(r) for r in lf.rows] if lf else []
+
+
+def collect(town: Town) -> dict[str, Any]:
+    running = Tmux.for_town(town).running()
+    rigs = config.names(town)
+    with snapshot.load(town, warn=False) as snap:
+        agents = [a for a in roster.agents(snap) if a.get("status") != "closed"]
+        mrs = _rows(snap, "mq")
+        convoys = [c for c in _rows(snap, "convoys") if c.get("status") == "open"]
+        escalations = [b for b in snap.all_beads()
+                       if b.get("issue_type") == "escalation" and b.get("status") == "open"]
+    return {
+        "town": {"root": str(town.root),
+                 "name": str(town.config().get("town", {}).get("name") or town.root.name),
+                 "daemon": {"running": daemon.running(town),
+                            "pid": daemon.pid(town) if daemon.running(town) else None}},
+        "rigs": [{"name": rig,
+                  "queue_depth": sum(m.get("status") == "open" and m.get("rig") == rig
+                                     for m in mrs),
+                  "polecats": sorted(a["name"] for a in agents
+                                     if a.get("rig") == rig and a.get("role") == "polecat")}
+                 for rig in rigs],
+        "agents": [{"name": identity.address_of(a), "role": a.get("role"), "rig": a.get("rig"),
+                    "hook": a.get("hook"), "agent_state": a.get("agent_state"),
+                    "running": sessions.session_of(a) in running} for a in agents],
+        "convoys": [{"id": c["id"], "title": c.get("title"), "tracks": c.get("tracks") or []}
+                    for c in convoys],
+        "escalations": [{"id": e["id"], "title": e.get("title"),
+                         "severity": e.get("severity"), "source": e.get("source")}
+                        for e in escalations],
+    }
