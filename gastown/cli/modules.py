@@ -26,6 +26,7 @@ GROUPS: tuple[tuple[str | None, str], ...] = (
     ("convoy", "gastown.convoys.commands"),
     (None, "gastown.supervision.commands"),
     ("witness", "gastown.supervision.witness_commands"),
+    ("deacon", "gastown.supervision.deacon_commands"),
 )
 
 

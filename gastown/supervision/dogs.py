@@ -2,7 +2,8 @@
 from it, and one executor per kind of chore.
 
 Kinds: orphan_worktree (rigs/<rig>/polecats/<n> whose polecat has no agent bead or a
-retired one), orphan_session (a gt-* tmux session no agent owns), orphan_process
+retired one, and older than orphan_grace: `gt sling` makes the worktree before the
+polecat's bead), orphan_session (a gt-* tmux session no agent owns), orphan_process
 (step process groups a killed shell runtime left behind), stale_pid (a pid file under
 .gastown/run/ or .gastown/pids/ whose process is gone), wisp_gc (a finished wisp
 older than wisp_max_age), rotate_events (.gastown/events.jsonl beyond events_max_mb).
@@ -29,7 +30,7 @@ EVENTS, ROTATED = "events.jsonl", "events.1.jsonl"
 
 
 class Survey(NamedTuple):
-    worktrees: list[tuple[str, str]]  # (rig, polecat name) of each polecats/<n> folder
+    worktrees: list[tuple[str, str, float]]  # (rig, polecat name, mtime) of polecats/<n>
     agents: dict[str, str]  # agent id -> status
     owned_sessions: set[str]  # session names of agents that are not retired
     sessions: set[str]  # what tmux runs
@@ -47,9 +48,9 @@ class Chore(NamedTuple):
 
 def chores(s: Survey, settings: Settings, now: float) -> list[Chore]:
     out = []
-    for rig, name in s.worktrees:
+    for rig, name, mtime in s.worktrees:
         status = s.agents.get(identity.agent_id(rig, name))
-        if status is None or status == "closed":
+        if (status is None or status == "closed") and now - mtime > settings.orphan_grace:
             why = "no agent bead" if status is None else "its polecat is retired"
             out.append(Chore("orphan_worktree", f"{rig}/{name}", why))
     for session in sorted(s.sessions - s.owned_sessions):
@@ -124,7 +125,7 @@ def _wisps(town: Town) -> list[tuple[str, bool, float]]:
 
 
 def survey(town: Town, tmux: Tmux) -> Survey:
-    worktrees = [(rig, p.name) for rig in config.names(town)
+    worktrees = [(rig, p.name, p.stat().st_mtime) for rig in config.names(town)
                  for p in sorted((config.rig_dir(town, rig) / "polecats").glob("*"))
                  if p.is_dir()]
     with snapshot.load(town, warn=False) as snap:

@@ -21,6 +21,7 @@ class Settings(NamedTuple):
     crash_loop_restarts: int = 5  # this many restarts within crash_loop_window: give up
     crash_loop_window: float = 600.0
     wisp_max_age: float = 86400.0  # finished wisps older than this are removed
+    orphan_grace: float = 300.0  # a polecat folder younger than this may be mid-sling
     events_max_mb: float = 10.0  # .gastown/events.jsonl is rotated beyond this size
     up_grace: float = 1.0  # `gt up` checks the sessions it started after this long
 

@@ -54,6 +54,9 @@ def test_dogs_clean_orphans_stale_pids_old_wisps_and_rotate_the_feed(town, rig):
     tmux.start("gt-demo-ghost", cwd=town.root, env={}, command=["sleep", "600"])
     ghost = town.root / "rigs" / rig / "polecats" / "ghost"
     repo.add_worktree(repo.bare_path(town, rig), ghost, "polecat/ghost/x", "main")
+    young = town.root / "rigs" / rig / "polecats" / "young"  # being slung right now
+    young.mkdir()
+    os.utime(ghost, (time.time() - 3600, time.time() - 3600))
     dead = subprocess.Popen(["true"])
     dead.wait()
     (state / "run").mkdir(exist_ok=True)
@@ -81,7 +84,7 @@ def test_dogs_clean_orphans_stale_pids_old_wisps_and_rotate_the_feed(town, rig):
                      ("orphan_worktree", "demo/ghost"), ("rotate_events", "events.jsonl"),
                      ("stale_pid", ".gastown/run/old.pid"), ("wisp_gc", "gt-old")]
     assert not tmux.has("gt-demo-ghost")
-    assert not ghost.exists()
+    assert not ghost.exists() and young.exists()
     assert leftover.wait(timeout=5) == -signal.SIGKILL
     assert sorted(p.name for p in (state / "run").glob("*.pid")) == ["mine.pid"]
     assert sorted(p.name for p in wisps.iterdir()) == ["gt-live.jsonl"]
@@ -91,13 +94,14 @@ def test_dogs_clean_orphans_stale_pids_old_wisps_and_rotate_the_feed(town, rig):
 
 
 def test_chores_are_a_pure_list():
-    survey = dogs.Survey(worktrees=[("r", "a"), ("r", "b"), ("r", "c")],
+    survey = dogs.Survey(worktrees=[("r", "a", 0.0), ("r", "b", 0.0), ("r", "c", 0.0),
+                                    ("r", "d", 90.0)],
                          agents={"hq-r-a": "open", "hq-r-b": "closed"},
                          owned_sessions={"gt-r-a"}, sessions={"gt-r-a", "gt-r-x", "mine"},
                          leftovers=[], pid_files=[(".gastown/run/a.pid", True)],
                          wisps=[("w1", True, 0.0), ("w2", False, 0.0), ("w3", True, 99.0)],
                          events_bytes=10)
-    got = dogs.chores(survey, Settings(wisp_max_age=50), now=100.0)
+    got = dogs.chores(survey, Settings(wisp_max_age=50, orphan_grace=30), now=100.0)
     assert [(c.kind, c.target) for c in got] == [
         ("orphan_worktree", "r/b"), ("orphan_worktree", "r/c"),
         ("orphan_session", "gt-r-x"), ("wisp_gc", "w1")]

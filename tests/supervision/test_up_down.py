@@ -86,3 +86,15 @@ def test_witness_start_status_stop(town, gt, rig):
     assert gt("witness", "stop", "--rig", rig, "--json").json() == {"rig": rig, "stopped": True}
     assert gt("witness", "status", "--rig", rig, "--json").json()["running"] is False
     gt("witness", "start", "--rig", "nope").assert_failure()
+
+
+def test_deacon_start_status_stop(town, gt, rig):
+    configure(town, **FAST)
+    assert gt("deacon", "start", "--json").assert_success().json()["running"]
+    wait_for(lambda: Tmux.for_town(town).has("gt-demo-witness"), 20,
+             "the Deacon to start the witness")
+    status = gt("deacon", "status", "--json").assert_success().json()
+    assert status["running"] is True and status["heartbeat_age"] < 5
+    assert status["restarts"]["demo/witness"]["restarts"]
+    assert gt("deacon", "stop", "--json").json() == {"stopped": True}
+    assert gt("deacon", "status", "--json").json()["running"] is False
