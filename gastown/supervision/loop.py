@@ -13,6 +13,8 @@ from gastown import locks
 from gastown.supervision import report
 from gastown.town.paths import Town
 
+LOCK_WAIT = 3.0
+
 
 def forever(town: Town, name: str, interval: Callable[[], float],
             one_pass: Callable[[], None], pid_file: Path | None = None) -> int:
@@ -22,7 +24,9 @@ def forever(town: Town, name: str, interval: Callable[[], float],
     report.log_to(town.state / "logs" / f"{name}.log")
     stopping: list[int] = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
-    with locks.held(town.state / "locks" / f"{name}.lock", wait=0) as mine:
+    # A moment's wait: a respawned session's new program can start before the
+    # killed one has let go of the lock.
+    with locks.held(town.state / "locks" / f"{name}.lock", wait=LOCK_WAIT) as mine:
         if not mine:
             report.say(f"{name}: another instance runs; exiting")
             return 0

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from gastown import locks
 from gastown.agents import identity, nudge, roster, sessions, targets
 from gastown.agents.idle import PanePatterns, pane_state
 from gastown.agents.tmux import Tmux
@@ -226,7 +227,17 @@ class Cycle:
 
 def cycle(town: Town, rig: str, settings: Settings | None = None, *,
           tmux: Tmux | None = None, now: float | None = None) -> dict[str, Any]:
-    """One pass over the rig's polecats; returns what was seen and done."""
+    """One pass over the rig's polecats (one at a time per rig); returns what was seen
+    and done."""
+    with locks.held(town.state / "locks" / f"witness-cycle-{rig}.lock", wait=60) as taken:
+        if not taken:
+            raise GastownError(f"another witness cycle of {rig} has run for a minute; "
+                               f"it holds .gastown/locks/witness-cycle-{rig}.lock")
+        return _cycle(town, rig, settings, tmux, now)
+
+
+def _cycle(town: Town, rig: str, settings: Settings | None, tmux: Tmux | None,
+           now: float | None) -> dict[str, Any]:
     started = time.perf_counter()
     settings = settings or load_settings(town)
     tmux = tmux or Tmux.for_town(town)

@@ -98,3 +98,17 @@ def test_deacon_start_status_stop(town, gt, rig):
     assert status["restarts"]["demo/witness"]["restarts"]
     assert gt("deacon", "stop", "--json").json() == {"stopped": True}
     assert gt("deacon", "status", "--json").json()["running"] is False
+
+
+def test_the_witness_session_restarts_a_polecat_killed_while_the_town_is_up(town, gt, bd, rig):
+    configure(town, **FAST)
+    bead = create(bd, "killed under supervision")
+    gt("sling", bead, "--rig", rig, "--var", "pause=2").assert_success()
+    gt("up").assert_success()
+    ran = town.root / ".gastown" / f"ran-{bead}"
+    wait_for(lambda: ran.exists(), 20, "the first step to start")
+    Tmux.for_town(town).stop("gt-demo-nux")
+    wait_for(lambda: [m for m in ledger(town, "mq") if m["source_issue"] == bead], 60,
+             "the merge request")
+    assert ran.read_text().split()[-1] == "test"
+    assert "witness_restarted" in (town.root / ".gastown" / "events.jsonl").read_text()

@@ -115,3 +115,28 @@ def test_settings_come_from_town_toml(town):
     configure(town, stuck_after=7, crash_loop_restarts=2)
     settings = load(town)
     assert settings.stuck_after == 7.0 and settings.crash_loop_restarts == 2
+
+
+def test_a_polecat_that_dies_at_once_is_restarted_with_backoff_then_escalated(town, gt, bd,
+                                                                              rig):
+    configure(town, backoff_base=10, crash_loop_restarts=2)
+    (town.root / "runtimes").mkdir()
+    (town.root / "runtimes" / "broken.toml").write_text(
+        'command = ["false"]\nprompt = "none"\nready = "^> $"\nbusy = "busy"\n')
+    bead = create(bd, "never starts")
+    gt("sling", bead, "--rig", rig, "--runtime", "broken").assert_success()
+    tmux = Tmux.for_town(town)
+    wait_for(lambda: not tmux.has("gt-demo-nux"), 10, "the session to exit")
+    t = time.time()
+
+    def at(offset: float) -> list[str]:
+        actions = witness.cycle(town, rig, now=t + offset)["actions"]
+        wait_for(lambda: not tmux.has("gt-demo-nux"), 10, "the session to exit")
+        return [a["action"] for a in actions]
+
+    assert at(0) == ["restarted"]
+    assert at(1) == []  # backing off
+    assert at(11) == ["restarted"]
+    assert at(40) == ["escalated"]  # two restarts in the window: a crash loop
+    assert at(41) == []
+    assert "crash loop" in feed(town, "escalated")[0]["title"]
