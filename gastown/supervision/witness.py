@@ -258,8 +258,10 @@ def _cycle(town: Town, rig: str, settings: Settings | None, tmux: Tmux | None,
                                            strikes=int(entry["strikes"]),
                                            escalated=bool(entry["escalated"]))
             entry = work.act(p, action, entry, shown, now)
-        elif p.worktree.exists() and rig_exists:
-            work.clean(p, running)
+        else:
+            entry["health"] = "idle"  # nothing hooked: nothing to be stuck on
+            if p.worktree.exists() and rig_exists:
+                work.clean(p, running)
         kept[p.name] = entry
     elapsed = time.perf_counter() - started
     summary = {"rig": rig, "cycle_at": now, "cycle_ms": round(elapsed * 1000, 1),

@@ -91,11 +91,12 @@ def test_witness_start_status_stop(town, gt, rig):
 def test_deacon_start_status_stop(town, gt, rig):
     configure(town, **FAST)
     assert gt("deacon", "start", "--json").assert_success().json()["running"]
-    wait_for(lambda: Tmux.for_town(town).has("gt-demo-witness"), 20,
-             "the Deacon to start the witness")
-    status = gt("deacon", "status", "--json").assert_success().json()
+    status = wait_for(lambda: (lambda s: s["restarts"] and s)(
+        gt("deacon", "status", "--json").assert_success().json()), 20,
+        "the Deacon to start the witness")
     assert status["running"] is True and status["heartbeat_age"] < 5
     assert status["restarts"]["demo/witness"]["restarts"]
+    assert Tmux.for_town(town).has("gt-demo-witness")
     assert gt("deacon", "stop", "--json").json() == {"stopped": True}
     assert gt("deacon", "status", "--json").json()["running"] is False
 
