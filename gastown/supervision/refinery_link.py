@@ -11,7 +11,7 @@ from gastown.town.paths import Town
 
 def _process() -> Any:
     try:
-        from gastown.refinery import process  # type: ignore[import-not-found,unused-ignore]
+        from gastown.refinery import process
     except ImportError:
         return None
     return process

@@ -50,7 +50,7 @@ def escalate(town: Town, severity: str, message: str, source: str) -> None:
     it is an `escalated` event in the feed and a line in .gastown/logs/escalations.log.
     """
     try:
-        from gastown.escalations import escalate as file_escalation  # type: ignore[import-not-found]
+        from gastown.escalations import escalate as file_escalation
     except ImportError:
         file_escalation = None
     if file_escalation is not None:

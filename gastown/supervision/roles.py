@@ -48,8 +48,8 @@ def ensure(town: Town, which: list[tuple[str | None, str]] | None = None) -> lis
                 found[(rig, role)] = bead
             names = ", ".join(sorted(put))
             store.apply(town, snap, store.Change(put=put),
-                        f"gt up: supervisor identities {names}\n\nActor: {who}\n")
-    return [found[k] for k in which]  # type: ignore[misc]
+                        f"supervisors: agent beads for {names}\n\nActor: {who}\n")
+    return [found[k] or {} for k in which]
 
 
 def _started(town: Town, agent: Bead) -> None:

@@ -113,3 +113,23 @@ def test_the_witness_session_restarts_a_polecat_killed_while_the_town_is_up(town
              "the merge request")
     assert ran.read_text().split()[-1] == "test"
     assert "witness_restarted" in (town.root / ".gastown" / "events.jsonl").read_text()
+
+
+def test_status_lists_open_convoys_and_escalations(town, gt, bd, rig):
+    from gastown.beads import store
+
+    a, b = create(bd, "a"), create(bd, "b")
+    convoy = gt("convoy", "create", "both", a, b, "--json").assert_success().json()["id"]
+    with store.transaction(town) as snap:
+        beads = {f"gt-esc{n}": {"id": f"gt-esc{n}", "title": f"help {n}", "status": status,
+                                "issue_type": "escalation", "priority": 1, "severity": "high",
+                                "source": "demo/witness", "created_at": "2026-01-01T00:00:00Z",
+                                "updated_at": "2026-01-01T00:00:00Z"}
+                 for n, status in ((1, "open"), (2, "closed"))}
+        store.apply(town, snap, store.Change(put=beads), "two escalations\n")
+    status = gt("status", "--json").assert_success().json()
+    assert [c["id"] for c in status["convoys"]] == [convoy]
+    assert status["convoys"][0]["tracks"] == [a, b]
+    assert status["escalations"] == [{"id": "gt-esc1", "title": "help 1", "severity": "high",
+                                      "source": "demo/witness"}]
+    assert "escalation gt-esc1: help 1" in gt("status").assert_success().out
