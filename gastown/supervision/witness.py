@@ -19,7 +19,7 @@ from gastown.agents.tmux import Tmux
 from gastown.beads import snapshot
 from gastown.errors import GastownError, NotFound
 from gastown.rigs import config, repo
-from gastown.supervision import decide, heads, report, state
+from gastown.supervision import decide, heads, keepalive, report, state
 from gastown.supervision.settings import Settings
 from gastown.supervision.settings import load as load_settings
 from gastown.town.paths import Town
@@ -45,11 +45,6 @@ class Polecat(NamedTuple):
 
 def state_path(town: Town, rig: str) -> Path:
     return town.state / "witness" / f"{rig}.json"
-
-
-def policy(settings: Settings) -> decide.Backoff:
-    return decide.Backoff(settings.backoff_base, settings.backoff_max,
-                          settings.crash_loop_restarts, settings.crash_loop_window)
 
 
 # Gathering -----------------------------------------------------------------------
@@ -189,8 +184,8 @@ class Cycle:
 
     def _restart(self, p: Polecat, entry: dict[str, Any], now: float) -> bool:
         """Restart from the hook, within the backoff; False when it must wait."""
-        history = decide.recent(entry.get("restarts") or [], now, policy(self.settings))
-        verdict = decide.next_restart(history, now, policy(self.settings))
+        history = decide.recent(entry.get("restarts") or [], now, keepalive.policy(self.settings))
+        verdict = decide.next_restart(history, now, keepalive.policy(self.settings))
         entry["restarts"] = history
         if verdict.verdict == "wait":
             return False

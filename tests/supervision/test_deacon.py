@@ -130,3 +130,25 @@ def test_a_deacon_just_started_is_not_stale(town, rig):
     configure(town, deacon_stale=30)
     assert boot.check(town) == "restarted"
     assert boot.check(town) == "fresh"  # before its first patrol has beaten
+
+
+def test_a_rig_with_requests_waiting_gets_its_refinery_woken(town, rig, monkeypatch):
+    import types
+
+    from gastown.beads import store
+
+    spawned: list[str] = []
+    fake = types.SimpleNamespace(autostart_allowed=lambda town, rig: True,
+                                 running=lambda town, rig: False,
+                                 spawn=lambda town, rig: spawned.append(rig))
+    monkeypatch.setattr("gastown.supervision.refinery_link._process", lambda: fake)
+    t = time.time()
+    assert "demo/refinery" not in deacon.patrol(town, now=t)["revived"]  # nothing queued
+    with store.transaction(town) as snap:
+        mr = {"id": "gt-mr1", "title": "Merge x", "status": "open", "priority": 2,
+              "issue_type": "merge-request", "rig": rig, "branch": "polecat/nux/x",
+              "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
+        store.apply(town, snap, store.Change(put={mr["id"]: mr}), "an MR\n")
+    assert deacon.patrol(town, now=t + 1)["revived"]["demo/refinery"] == "restarted"
+    assert deacon.patrol(town, now=t + 2)["revived"]["demo/refinery"] == "waiting"
+    assert spawned == [rig]
