@@ -22,7 +22,7 @@ for p in (str(HERE), str(HERE.parent)):
 
 import harness  # noqa: E402
 
-SUITE = ("ledger", "hooks", "writers", "molecules", "cli", "agents")
+SUITE = ("ledger", "hooks", "writers", "molecules", "cli", "agents", "supervision")
 
 
 def main(argv: list[str] | None = None) -> int:
