@@ -78,20 +78,27 @@ def polecats(town: Town, rig: str) -> list[Polecat]:
     return out
 
 
-class Patterns:
-    """Each polecat's pane patterns, from its runtime (read once per runtime per cycle)."""
+class Runtime(NamedTuple):
+    patterns: PanePatterns
+    reads_pane: bool  # False for the shell runtime: its program never reads typed text
+
+
+class Runtimes:
+    """Each polecat's runtime as the witness needs it (read once per runtime per cycle)."""
 
     def __init__(self, town: Town) -> None:
         self.town = town
-        self.cache: dict[str, PanePatterns] = {}
+        self.cache: dict[str, Runtime] = {}
 
-    def of(self, agent: Bead) -> PanePatterns:
+    def of(self, agent: Bead) -> Runtime:
         key = str(agent.get("runtime") or "")
         if key not in self.cache:
             try:
-                self.cache[key] = targets.patterns_of(targets.runtime_of(self.town, agent))
+                runtime = targets.runtime_of(self.town, agent)
             except GastownError:
-                self.cache[key] = nudge.DEFAULT_PATTERNS
+                self.cache[key] = Runtime(nudge.DEFAULT_PATTERNS, True)
+            else:
+                self.cache[key] = Runtime(targets.patterns_of(runtime), runtime.prime != "self")
         return self.cache[key]
 
 
@@ -146,11 +153,11 @@ class Cycle:
         report.say(f"{p.name}: {action}: {detail}")
 
     def act(self, p: Polecat, action: decide.Action, entry: dict[str, Any],
-            patterns: PanePatterns, now: float) -> dict[str, Any]:
+            runtime: Runtime, now: float) -> dict[str, Any]:
         address = identity.address_of(p.agent)
         waited = int(now - float(entry.get("progress_at", now)))
         if action == "nudge":
-            self._nudge(p, patterns, waited)
+            self._nudge(p, runtime, waited)
         elif action == "restart":
             if not self._restart(p, entry, now):
                 return entry
@@ -172,11 +179,17 @@ class Cycle:
             entry["progress_at"] = now  # the next rung waits a whole stuck_after again
         return entry
 
-    def _nudge(self, p: Polecat, patterns: PanePatterns, waited: int) -> None:
+    def _nudge(self, p: Polecat, runtime: Runtime, waited: int) -> None:
+        if not runtime.reads_pane:
+            # Typing into a pane whose program reads nothing would only queue text for
+            # an hour; the restart that follows is what can help.
+            self.log(p, "nudged", f"no progress for {waited}s (its runtime reads no "
+                     "typed text: noted only)")
+            return
         text = (f"Witness: no progress on {p.hook} for {waited}s. Carry on with your "
                 "current step (`gt prime` shows it), or `gt done` if you are finished.")
         try:
-            how = nudge.nudge(self.town, p.session, text, patterns,
+            how = nudge.nudge(self.town, p.session, text, runtime.patterns,
                               ttl=self.settings.stuck_after, tmux=self.tmux)
         except GastownError as e:
             how = f"failed: {e}"
@@ -241,18 +254,19 @@ def _cycle(town: Town, rig: str, settings: Settings | None, tmux: Tmux | None,
     running = tmux.running()
     rig_exists = rig in config.names(town)
     saved = state.read(state_path(town, rig)).get("polecats", {})
-    patterns = Patterns(town)
+    runtimes = Runtimes(town)
     work = Cycle(town, rig, settings, tmux)
     kept: dict[str, Any] = {}
     for p in seen:
-        shown = patterns.of(p.agent)
-        entry, verdict = judge(saved.get(p.name, {}), observe(tmux, p, running, shown, now),
+        runtime = runtimes.of(p.agent)
+        entry, verdict = judge(saved.get(p.name, {}),
+                               observe(tmux, p, running, runtime.patterns, now),
                                settings.stuck_after)
         if p.hook:
             action = decide.witness_action(verdict, hooked=True, rig_exists=rig_exists,
                                            strikes=int(entry["strikes"]),
                                            escalated=bool(entry["escalated"]))
-            entry = work.act(p, action, entry, shown, now)
+            entry = work.act(p, action, entry, runtime, now)
         else:
             entry["health"] = "idle"  # nothing hooked: nothing to be stuck on
             if p.worktree.exists() and rig_exists:

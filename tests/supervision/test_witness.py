@@ -11,7 +11,7 @@ from gastown.supervision import witness
 from gastown.supervision.settings import load
 from tests.supervision.conftest import configure
 from tests.work.conftest import create, ledger, wait_for
-from tests.work.test_nudge_delivery import STANDIN
+from tests.work.test_nudge_delivery import STANDIN, received, standin_runtime
 
 
 def feed(town, kind: str) -> list[dict]:
@@ -41,6 +41,7 @@ def test_a_stuck_polecat_is_nudged_then_restarted_then_escalated(town, gt, bd, r
     assert at(0) == []  # the first look is the baseline
     assert at(3) == []  # not stuck yet
     assert at(6) == ["nudged"]
+    assert "reads no typed text" in feed(town, "witness_nudged")[0]["title"]
     assert at(8) == []  # the nudge gets a whole stuck_after
     assert at(12) == ["restarted"]
     wait_for(lambda: ran(town, bead) == ["implement", "implement"], 20, "the step to rerun")
@@ -54,6 +55,21 @@ def test_a_stuck_polecat_is_nudged_then_restarted_then_escalated(town, gt, bd, r
     saved = json.loads((town.root / ".gastown" / "witness" / "demo.json").read_text())
     assert saved["polecats"]["nux"]["health"] == "stuck"
     assert saved["polecats"]["nux"]["escalated"] is True
+
+
+def test_a_stuck_client_at_its_prompt_gets_the_nudge_typed(town, gt, bd, rig):
+    configure(town, stuck_after=5)
+    standin_runtime(town)
+    gt("sling", create(bd, "idles"), "--rig", rig, "--runtime", "standin").assert_success()
+    wait_for(lambda: received(town, rig, "nux"), 20, "the first prompt")
+    time.sleep(1.0)  # the stand-in is done with it and shows its prompt again
+    t = time.time()
+    assert witness.cycle(town, rig, now=t)["actions"] == []
+    done = witness.cycle(town, rig, now=t + 6)["actions"]
+    assert [(a["action"], a["detail"].endswith("(delivered)")) for a in done] == [
+        ("nudged", True)]
+    got = wait_for(lambda: received(town, rig, "nux")[1:], 20, "the nudge")
+    assert got[0].startswith("Witness: no progress on ")
 
 
 def permission_runtime(town) -> None:
