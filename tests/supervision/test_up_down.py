@@ -133,3 +133,19 @@ def test_status_lists_open_convoys_and_escalations(town, gt, bd, rig):
     assert status["escalations"] == [{"id": "gt-esc1", "title": "help 1", "severity": "high",
                                       "source": "demo/witness"}]
     assert "escalation gt-esc1: help 1" in gt("status").assert_success().out
+
+
+def test_from_the_daemon_alone_the_whole_town_comes_back(town, gt, bd, rig):
+    configure(town, **FAST)
+    bead = create(bd, "outlives its tmux server")
+    gt("sling", bead, "--rig", rig, "--var", "pause=2").assert_success()
+    gt("up").assert_success()
+    ran = town.root / ".gastown" / f"ran-{bead}"
+    wait_for(lambda: ran.exists(), 20, "the first step to start")
+    tmux = Tmux.for_town(town)
+    tmux.kill_server()  # every session gone; only the daemon is left
+    # daemon -> Boot -> Deacon -> Witness -> the polecat, each restarting the next
+    wait_for(lambda: SUPERVISORS <= tmux.running(), 30, "the supervisors to come back")
+    wait_for(lambda: [m for m in ledger(town, "mq") if m["source_issue"] == bead], 60,
+             "the merge request")
+    assert ran.read_text().split()[-1] == "test"
