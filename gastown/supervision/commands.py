@@ -10,9 +10,9 @@ H = "gastown.supervision.commands:"
 
 
 def up(*, json: bool) -> int:
-    from gastown.supervision import town as supervision
+    from gastown.supervision import updown
 
-    result = supervision.up(find_town())
+    result = updown.up(find_town())
     if json:
         print_json(result._asdict())
     else:
@@ -26,9 +26,9 @@ def up(*, json: bool) -> int:
 
 
 def down(*, json: bool) -> int:
-    from gastown.supervision import town as supervision
+    from gastown.supervision import updown
 
-    result = supervision.down(find_town())
+    result = updown.down(find_town())
     if json:
         print_json(result)
         return 0
