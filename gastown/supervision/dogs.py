@@ -24,6 +24,7 @@ from gastown.beads import snapshot
 from gastown.errors import GastownError
 from gastown.rigs import config, repo
 from gastown.supervision.settings import Settings
+from gastown.supervision.witness import rig_lock
 from gastown.town.paths import Town
 
 EVENTS, ROTATED = "events.jsonl", "events.1.jsonl"
@@ -144,9 +145,16 @@ def survey(town: Town, tmux: Tmux) -> Survey:
 def _worktree(town: Town, chore: Chore, tmux: Tmux) -> None:
     rig, _, name = chore.target.partition("/")
     path = config.rig_dir(town, rig) / "polecats" / name
-    repo.remove_worktree(repo.bare_path(town, rig), path)
-    if path.exists():
-        shutil.rmtree(path)
+    with locks.held(rig_lock(town, rig), wait=10) as taken:
+        if not taken:
+            return  # a sling is busy with the rig; the next patrol looks again
+        with snapshot.load(town, warn=False) as snap:
+            agent = snap.get(identity.agent_id(rig, name))
+        if agent is not None and agent.get("status") != "closed":
+            return  # slung meanwhile
+        repo.remove_worktree(repo.bare_path(town, rig), path)
+        if path.exists():
+            shutil.rmtree(path)
 
 
 def _session(town: Town, chore: Chore, tmux: Tmux) -> None:

@@ -43,6 +43,11 @@ class Polecat(NamedTuple):
         return self.agent.get("hook") or None
 
 
+def rig_lock(town: Town, rig: str) -> Path:
+    """The lock `gt sling` holds while it picks polecats and makes their worktrees."""
+    return town.state / "locks" / f"rig-{rig}.lock"
+
+
 def state_path(town: Town, rig: str) -> Path:
     return town.state / "witness" / f"{rig}.json"
 
@@ -223,8 +228,18 @@ class Cycle:
 
     def clean(self, p: Polecat, running: set[str]) -> bool:
         """End a finished polecat's session and remove its worktree, once merged."""
+        if not decide.cleanup_due(p.agent, p.mrs, heads.head(p.worktree).branch):
+            return False
+        # Under `gt sling`'s rig lock, and looked at again: a sling may have given
+        # this polecat new work (and a new branch) since the cycle read the ledger.
+        with locks.held(rig_lock(self.town, self.rig), wait=10) as taken:
+            return taken and self._clean_now(p, running)
+
+    def _clean_now(self, p: Polecat, running: set[str]) -> bool:
+        with snapshot.load(self.town, warn=False) as snap:
+            agent = snap.get(p.agent["id"]) or {"hook": "?"}
         branch = heads.head(p.worktree).branch
-        if not decide.cleanup_due(p.agent, p.mrs, branch):
+        if not decide.cleanup_due(agent, p.mrs, branch):
             return False
         if p.session in running:
             self.tmux.stop(p.session)
