@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal, NamedTuple
 
-Health = Literal["ok", "stuck", "needs_input", "dead"]
+Health = Literal["ok", "stuck", "needs_input", "missing", "dead"]
 Action = Literal["none", "nudge", "restart", "escalate", "release"]
 
 # The stuck ladder: what the witness does on the 1st, 2nd, 3rd stuck verdict in a row.
@@ -78,11 +78,14 @@ def progressed(before: Observation | None, now: Observation) -> bool:
             or before.closed_steps != now.closed_steps)
 
 
-def health(now: Observation, progress_at: float, stuck_after: float) -> Health:
-    """dead (no session), needs_input (a permission prompt on screen), stuck (nothing
-    moved for `stuck_after` seconds since `progress_at`), else ok."""
+def health(now: Observation, progress_at: float, stuck_after: float,
+           before: Observation | None = None) -> Health:
+    """dead (no session on this look and the last), missing (no session on this look
+    only: `gt sling` may be between hooking the work and starting the session),
+    needs_input (a permission prompt on screen), stuck (nothing moved for
+    `stuck_after` seconds since `progress_at`), else ok."""
     if not now.alive:
-        return "dead"
+        return "dead" if before is not None and not before.alive else "missing"
     if now.pane_state == "needs_input":
         return "needs_input"
     if now.at - progress_at >= stuck_after:

@@ -137,7 +137,7 @@ def judge(entry: dict[str, Any], obs: decide.Observation, stuck_after: float
         before = before._replace(pane=obs.pane)
     if decide.progressed(before, obs):
         entry.update(progress_at=obs.at, strikes=0, escalated=False)
-    verdict = decide.health(obs, float(entry.get("progress_at", obs.at)), stuck_after)
+    verdict = decide.health(obs, float(entry.get("progress_at", obs.at)), stuck_after, before)
     entry["health"] = verdict
     return entry, verdict
 

@@ -43,7 +43,9 @@ def test_progress_is_pane_commits_or_step_closes():
 
 
 def test_health():
-    assert decide.health(look(100, alive=False), 0, 30) == "dead"
+    assert decide.health(look(100, alive=False), 0, 30, look(90, alive=False)) == "dead"
+    assert decide.health(look(100, alive=False), 0, 30, look(90)) == "missing"
+    assert decide.health(look(100, alive=False), 0, 30) == "missing"
     assert decide.health(look(100, pane_state="needs_input"), 99, 30) == "needs_input"
     assert decide.health(look(100), 70, 30) == "stuck"
     assert decide.health(look(100), 71, 30) == "ok"
@@ -69,6 +71,7 @@ def test_dead_with_work_restarts_or_releases_when_the_rig_is_gone():
     assert act("dead", rig_exists=False) == "release"
     assert act("dead", hooked=False) == "none"
     assert act("ok") == "none"
+    assert act("missing") == "none"  # one look without a session is not yet dead
 
 
 def mr(status, reason=None, branch="polecat/nux/gt-1", created="2026-01-01T00:00:00Z", id="m1"):
