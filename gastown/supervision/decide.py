@@ -71,11 +71,12 @@ class Observation(NamedTuple):
 
 
 def progressed(before: Observation | None, now: Observation) -> bool:
-    """Whether anything moved since the last look: pane text, commits, step closes."""
+    """Whether anything moved since the last look: pane text (when both looks read
+    it), commits, step closes."""
     if before is None:
         return True
-    return (before.pane != now.pane or before.head != now.head
-            or before.closed_steps != now.closed_steps)
+    pane_moved = None not in (before.pane, now.pane) and before.pane != now.pane
+    return pane_moved or before.head != now.head or before.closed_steps != now.closed_steps
 
 
 def health(now: Observation, progress_at: float, stuck_after: float,

@@ -116,6 +116,8 @@ def observe(tmux: Tmux, p: Polecat, running: set[str], patterns: PanePatterns,
             lines = tmux.capture(p.session)
         except NotFound:
             alive = False
+        except GastownError:
+            pass  # tmux could not say this time; judged on commits and steps alone
         else:
             pane = hashlib.blake2b("\n".join(lines).encode(), digest_size=8).hexdigest()
             shown = pane_state(lines, patterns)
@@ -216,9 +218,8 @@ class Cycle:
                 self.log(p, "escalated", why)
                 entry["escalated"] = True
             return False
-        runtime = targets.runtime_of(self.town, p.agent)
         try:
-            sessions.respawn(self.town, p.agent, runtime)
+            sessions.respawn(self.town, p.agent, targets.runtime_of(self.town, p.agent))
         except GastownError as e:
             self.log(p, "restart_failed", str(e))
         else:

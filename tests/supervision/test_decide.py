@@ -40,6 +40,7 @@ def test_progress_is_pane_commits_or_step_closes():
     assert decide.progressed(before, look(10, head="c2"))
     assert decide.progressed(before, look(10, closed_steps=1))
     assert decide.progressed(None, look(10))
+    assert not decide.progressed(before, look(10, pane=None))  # the pane could not be read
 
 
 def test_health():
