@@ -5,7 +5,7 @@ from typing import Any
 
 from gastown.agents import identity, roster, sessions
 from gastown.agents.tmux import Tmux
-from gastown.beads import snapshot
+from gastown.beads import index, snapshot
 from gastown.rigs import config
 from gastown.supervision import daemon
 from gastown.town.paths import Town
@@ -25,8 +25,8 @@ def collect(town: Town) -> dict[str, Any]:
         agents = [a for a in roster.agents(snap) if a.get("status") != "closed"]
         mrs = _rows(snap, "mq")
         convoys = [c for c in _rows(snap, "convoys") if c.get("status") == "open"]
-        escalations = [b for b in snap.all_beads()
-                       if b.get("issue_type") == "escalation" and b.get("status") == "open"]
+        escalations = [snap.get(row[index.ID]) or {} for row in snap.rows()
+                       if row[index.KIND] == "escalation" and row[index.STATUS] == "open"]
     return {
         "town": {"root": str(town.root),
                  "name": str(town.config().get("town", {}).get("name") or town.root.name),
