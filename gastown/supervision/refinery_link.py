@@ -24,6 +24,12 @@ def open_mrs(town: Town, rig: str | None = None) -> int:
     return sum(m.get("status") == "open" and (rig is None or m.get("rig") == rig) for m in mrs)
 
 
+def running(town: Town, rig: str) -> bool | None:
+    """Whether the rig's Refinery process runs (None: no refinery package)."""
+    process = _process()
+    return None if process is None else bool(process.running(town, rig))
+
+
 def needs_start(town: Town, rig: str) -> bool:
     process = _process()
     if process is None or not process.autostart_allowed(town, rig):

@@ -7,7 +7,7 @@ from gastown.agents import identity, roster, sessions
 from gastown.agents.tmux import Tmux
 from gastown.beads import index, snapshot
 from gastown.rigs import config
-from gastown.supervision import daemon
+from gastown.supervision import daemon, refinery_link
 from gastown.town.paths import Town
 
 Bead = dict[str, Any]
@@ -16,6 +16,15 @@ Bead = dict[str, Any]
 def _rows(snap: snapshot.Snapshot, stem: str) -> list[Bead]:
     lf = snap.files.get(stem)
     return [lf.bead(r) for r in lf.rows] if lf else []
+
+
+def _running(town: Town, agent: Bead, sessions_up: set[str]) -> bool:
+    """From tmux; a Refinery runs as a background process, not a session."""
+    if agent.get("role") == "refinery" and agent.get("rig"):
+        process = refinery_link.running(town, agent["rig"])
+        if process is not None:
+            return process
+    return sessions.session_of(agent) in sessions_up
 
 
 def collect(town: Town) -> dict[str, Any]:
@@ -40,7 +49,7 @@ def collect(town: Town) -> dict[str, Any]:
                  for rig in rigs],
         "agents": [{"name": identity.address_of(a), "role": a.get("role"), "rig": a.get("rig"),
                     "hook": a.get("hook"), "agent_state": a.get("agent_state"),
-                    "running": sessions.session_of(a) in running} for a in agents],
+                    "running": _running(town, a, running)} for a in agents],
         "convoys": [{"id": c["id"], "title": c.get("title"), "tracks": c.get("tracks") or []}
                     for c in convoys],
         "escalations": [{"id": e["id"], "title": e.get("title"),
