@@ -10,6 +10,10 @@ Part of the suite (`python bench/run.py --only agents`), or on its own:
 * sling: `gt sling` of 10 beads on the shell runtime (worktrees, pours, one hook
   commit, sessions), its wall time and the time until every session runs, against
   the same 10 worktrees made by plain `git worktree add` (the floor).
+* mail: from the start of `gt mail send` to the nudge's text arriving in an idle
+  pane (the scripted stand-in client logs every line it receives), through the
+  detached reactor as in real use; against `bd create` (the commit alone); target
+  at most 1 s median.
 """
 from __future__ import annotations
 
@@ -32,10 +36,15 @@ for _p in (str(HERE), str(HERE.parent)):
 import harness  # noqa: E402
 import synth  # noqa: E402
 from harness import Context, Measurement, Report, Table, fmt_s  # noqa: E402
+from harness import output as _run  # noqa: E402
+from harness import project_bin as _bin
 
 NAME = "agents"
-DESCRIPTION = "gt agents list --json with 30 sessions (target 300 ms); sling of 10 beads"
+DESCRIPTION = ("gt agents list --json with 30 sessions (target 300 ms); sling of 10 beads; "
+               "mail commit to keys in an idle pane (target 1 s)")
 LIST_TARGET_S = 0.300
+MAIL_TARGET_S = 1.0
+STANDIN = HERE.parent / "tests" / "agents" / "standin.py"
 SESSIONS = 30
 SLING = 10
 
@@ -51,13 +60,6 @@ run = 'sleep 30'
 """
 
 
-def _bin(name: str) -> str:
-    return str(Path(sys.executable).parent / name)
-
-
-def _run(args: list[str], env: dict[str, str], cwd: Path) -> str:
-    return subprocess.run(args, env=env, cwd=cwd, check=True, capture_output=True,
-                          text=True).stdout
 
 
 def _town_with_rig(ctx: Context, env: dict[str, str], name: str) -> Path:
@@ -157,16 +159,65 @@ def _sling(ctx: Context, env: dict[str, str], report: Report, rows: list[list[st
                      "baseline" if times is floors else f"{med / floor:.1f}x worktrees"])
 
 
+def _received(log: Path) -> int:
+    try:
+        return len(log.read_text().splitlines())
+    except FileNotFoundError:
+        return 0
+
+
+def _mail(ctx: Context, env: dict[str, str], report: Report, rows: list[list[str]]) -> None:
+    root = _town_with_rig(ctx, env, "mail-town")
+    env = {**env, "GT_TOWN": str(root)}
+    (root / "runtimes").mkdir()
+    (root / "runtimes" / "standin.toml").write_text(
+        f'command = ["{{python}}", "{STANDIN}", "standin.log", "--busy", "0.05"]\n'
+        'prompt = "typed"\nprime = "prompt"\nready = \'^> ?$\'\nbusy = "esc to interrupt"\n')
+    bead = json.loads(_run([_bin("bd"), "create", "listen", "--json"], env, root))["id"]
+    _run([_bin("gt"), "sling", bead, "--rig", "demo", "--runtime", "standin"], env, root)
+    log = root / "rigs" / "demo" / "polecats" / "nux" / "standin.log"
+    try:
+        deadline = time.monotonic() + 30
+        while _received(log) < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        count = 8 if ctx.quick else 20
+        latencies, commits = [], []
+        for i in range(count):
+            before = _received(log)
+            t0 = time.perf_counter()
+            _run([_bin("gt"), "mail", "send", "demo/nux", "-s", f"ping {i}"], env, root)
+            while _received(log) <= before:
+                if time.perf_counter() - t0 > 10:
+                    raise RuntimeError("a mail nudge did not arrive within 10 s")
+                time.sleep(0.005)
+            latencies.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            _run([_bin("bd"), "create", f"baseline {i}"], env, root)
+            commits.append(time.perf_counter() - t0)
+            time.sleep(0.2)  # the client's busy marker clears
+    finally:
+        _kill(root, env)
+    base = statistics.median(commits)
+    for key, times, target in (("bd create (the commit alone)", commits, None),
+                               ("mail commit to keys in an idle pane", latencies, MAIL_TARGET_S)):
+        med = statistics.median(times)
+        report.measurements.append(Measurement(key, "1 session", times, "wall clock", "", 0,
+                                               target, [], False, harness.loadavg()))
+        rows.append([key, "1 session", fmt_s(med), fmt_s(harness.percentile(times, 95)),
+                     "baseline" if target is None else f"{med / base:.1f}x bd create"])
+
+
 def run(ctx: Context) -> Report:
     report = Report()
     env = synth.bench_env(ctx.workdir / "home")
     rows: list[list[str]] = []
     _list(ctx, env, report, rows)
     _sling(ctx, env, report, rows)
+    _mail(ctx, env, report, rows)
     report.tables.append(Table(
         "agents (medians)", ["what", "size", "median", "p95/max", "vs baseline"], rows,
-        f"target: gt agents list --json at most {LIST_TARGET_S * 1e3:.0f} ms with "
-        f"{SESSIONS} sessions"))
+        f"targets: gt agents list --json at most {LIST_TARGET_S * 1e3:.0f} ms with "
+        f"{SESSIONS} sessions; mail to keys at most {MAIL_TARGET_S:.0f} s"))
     return report
 
 

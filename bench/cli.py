@@ -28,6 +28,7 @@ for _p in (str(HERE), str(HERE.parent)):
 import harness  # noqa: E402
 import synth  # noqa: E402
 from harness import Context, Measurement, Report, Table, fmt_s  # noqa: E402
+from harness import project_bin as _bin  # noqa: E402
 
 NAME = "cli"
 DESCRIPTION = ("gt vs bd for the same query on a 10k-bead town (fast path; "
@@ -48,9 +49,6 @@ id = "b"
 needs = ["a"]
 """
 
-
-def _bin(name: str) -> str:
-    return str(Path(sys.executable).parent / name)
 
 
 def _invoke_path(*args: str) -> list[str]:

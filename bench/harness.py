@@ -297,3 +297,16 @@ def write_results(name: str, report: Report, meta: dict[str, Any]) -> Path:
     tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     tmp.replace(path)
     return path
+
+
+# --- running the project's own programs ----------------------------------------------
+
+def project_bin(name: str) -> str:
+    """`gt`, `bd`, ... of the interpreter running the benchmarks."""
+    return str(Path(sys.executable).parent / name)
+
+
+def output(args: Sequence[str], env: dict[str, str], cwd: str | os.PathLike[str]) -> str:
+    """stdout of a command that must succeed."""
+    return subprocess.run(list(args), env=env, cwd=cwd, check=True, capture_output=True,
+                          text=True).stdout

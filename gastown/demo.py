@@ -1,32 +1,41 @@
-"""`make demo`: a town, a few beads, and a molecule run end to end by the shell runtime.
+"""`make demo`: a town whose polecats do real work, the Refinery merging it, a convoy landing.
 
     python -m gastown.demo [DEMO_DIR]        (default ./demo-town)
 
 1. installs a town at DEMO_DIR (a previous demo town there is replaced; anything
    else there is left alone and the demo stops);
-2. imports the sample ledger `beads/sample-issues.jsonl` from the repository;
-3. pours the built-in `demo` formula onto the feature bead, working in
-   DEMO_DIR/rigs/demo/scratch (git-ignored by the town);
-4. runs it with the shell runtime: real commands write a small Python project, test
-   it, and commit it to its own git repository, every closed step a checkpoint commit
-   in the town;
-5. prints the molecule's status, what it made, and the town's feed.
+2. makes the example project (`rigs/example/project`, textkit) a git repository and
+   adds it as the rig `example`, with its gates and its polecats' formula;
+3. files the example beads (`rigs/example/beads.jsonl`), each a real change to
+   textkit, and slings them as one convoy to polecats on the shell runtime, one tmux
+   session each; their formula's `run` steps make the changes, test and commit, and
+   `gt done` queues a merge request;
+4. the Refinery, woken by the queued merge requests, merges them in verified batches:
+   one change conflicts with another and one fails the docs gate; both go back to
+   their polecats as rework, are redone and land;
+5. the convoy lands once every bead's work is on main; the demo prints the outcome
+   and the feed, stops every session and leaves the town for inspection.
 
-Needs only git and python3.
+Needs git, tmux and python3; no model.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 from gastown.errors import GastownError, error_handler
 
 MARKER = ".gastown/demo-town"
-WORK_BEAD = "gt-d3m0.1"
-SAMPLE = Path(__file__).resolve().parent.parent / "beads" / "sample-issues.jsonl"
+RIG = "example"
+EXAMPLE = Path(__file__).resolve().parent.parent / "rigs" / RIG
+TIMEOUT = 240.0  # seconds for the convoy to land
 
 
 def prepare(target: Path) -> None:
@@ -40,6 +49,7 @@ def prepare(target: Path) -> None:
     if not any(target.iterdir()):
         return
     if is_town(target) and (target / MARKER).is_file():
+        _stop_everything(target)
         shutil.rmtree(target)
         return
     what = "a gastown town the demo did not make" if is_town(target) else "not empty"
@@ -48,96 +58,184 @@ def prepare(target: Path) -> None:
 
 
 def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                          check=False).stdout.strip()
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if proc.returncode:
+        raise GastownError(f"git {' '.join(args)} in {cwd}: {proc.stderr.strip()}")
+    return proc.stdout.strip()
+
+
+def make_upstream(town: Any) -> Path:
+    """textkit as a bare repository (the rig's remote) under .gastown/demo/."""
+    upstream = town.state / "demo" / "textkit.git"
+    with tempfile.TemporaryDirectory(prefix="gt-demo-") as tmp:
+        work = Path(tmp) / "textkit"
+        shutil.copytree(EXAMPLE / "project", work,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        _git(work, "init", "-q", "-b", "main")
+        _git(work, "add", "-A")
+        _git(work, "-c", "user.name=demo", "-c", "user.email=demo@example.invalid",
+             "commit", "-q", "-m", "textkit: count_words, tests and a docs check")
+        upstream.parent.mkdir(parents=True, exist_ok=True)
+        _git(upstream.parent, "clone", "-q", "--bare", str(work), upstream.name)
+    return upstream
+
+
+def add_rig(town: Any, upstream: Path) -> None:
+    """`gt rig add`, then the example's settings (gates, formula) and formula, committed."""
+    from gastown.rigs import ops
+
+    ops.add(town, RIG, str(upstream), prefix="ex")
+    rig_dir = town.root / "rigs" / RIG
+    template = (EXAMPLE / "rig.toml").read_text()
+    (rig_dir / "rig.toml").write_text(
+        template.replace('url = "(set by make demo)"', f"url = {json.dumps(str(upstream))}"))
+    shutil.copytree(EXAMPLE / "formulas", rig_dir / "formulas", dirs_exist_ok=True)
+    _git(town.root, "add", "--", f"rigs/{RIG}")
+    _git(town.root, "commit", "-q", "-m", f"demo: the {RIG} rig's gates and formula")
+
+
+def states(town: Any, bead_ids: list[str]) -> dict[str, str]:
+    """Each bead's progress as the Overseer sees it."""
+    from gastown.beads import snapshot
+
+    with snapshot.load(town, warn=False) as snap:
+        mq = [snap.files["mq"].bead(r) for r in snap.files["mq"].rows]
+        work = {b: snap.get(b) or {} for b in bead_ids}
+        reworks = [snap.files["work"].bead(r) for r in snap.files["work"].rows]
+    out = {}
+    for bid, bead in work.items():
+        open_mr = [m for m in mq if m.get("source_issue") == bid and m.get("status") == "open"]
+        blocked = [m for m in mq if m.get("source_issue") == bid and m.get("status") == "blocked"]
+        rework = [r for r in reworks if r.get("rework_of") == bid and r.get("status") != "closed"]
+        if bead.get("status") == "closed":
+            out[bid] = f"merged ({bead.get('close_reason', '')})"
+        elif rework:
+            r = rework[0]
+            out[bid] = f"rework {r['id']} [{r.get('status')}]: {r.get('title', '')}"
+        elif open_mr:
+            out[bid] = f"queued as {open_mr[0]['id']}"
+        elif blocked:
+            out[bid] = f"blocked ({blocked[0]['id']})"
+        else:
+            out[bid] = bead.get("status", "?") + (f" by {bead['assignee']}"
+                                                  if bead.get("assignee") else "")
+    return out
+
+
+def _convoy_state(town: Any, convoy_id: str) -> dict[str, Any]:
+    from gastown.beads import snapshot
+
+    with snapshot.load(town, warn=False) as snap:
+        return dict(snap.get(convoy_id) or {})
+
+
+def watch(town: Any, bead_ids: list[str], convoy_id: str, say: Any) -> bool:
+    """Print each change of each bead until the convoy lands; whether it did."""
+    seen: dict[str, str] = {}
+    started = time.monotonic()
+    while time.monotonic() - started < TIMEOUT:
+        now = states(town, bead_ids)
+        for bid in bead_ids:
+            if now[bid] != seen.get(bid):
+                say(f"   {time.monotonic() - started:6.1f}s  {bid:<9} {now[bid]}")
+        seen = now
+        if _convoy_state(town, convoy_id).get("status") == "closed":
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def _stop_everything(root: Path) -> None:
+    from gastown.agents.tmux import Tmux
+    from gastown.refinery import process
+    from gastown.town.paths import Town
+
+    town = Town(root)
+    try:
+        process.stop(town, RIG, timeout=10)
+    except GastownError:
+        pass
+    Tmux.for_town(town).kill_server()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     target = Path(args[0] if args else "demo-town").expanduser().absolute()
     os.environ["GT_REACT"] = "inline"  # reactions run as we write: the feed is complete
-    os.environ.setdefault("BD_ACTOR", "demo")
+    os.environ["GT_REFINERY_AUTOSTART"] = "1"  # queued merge requests wake the Refinery
+    os.environ.setdefault("BD_ACTOR", "overseer")
     os.environ.pop("GT_TOWN", None)
+    bin_dir = os.path.dirname(sys.executable)
+    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+    if not shutil.which("tmux"):
+        raise GastownError("the demo needs tmux (`make setup` installs it)")
 
     from rich.console import Console
-    from rich.table import Table
 
+    from gastown.agents.sling import sling
     from gastown.beads import importing
-    from gastown.molecules import ops, runtime
-    from gastown.town import feed
     from gastown.town.install import install
 
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+
+    def say(text: str) -> None:
+        console.print(text, markup=False)
+
     prepare(target)
     town = install(target, name="demo-town", prefix="gt").town
     (town.root / MARKER).write_text("created by `python -m gastown.demo`; safe to delete\n")
     console.print(f"[bold]1. Town[/] installed at {town.root}")
+    landed, convoy = False, ""
+    try:
+        upstream = make_upstream(town)
+        add_rig(town, upstream)
+        console.print(f"[bold]2. Rig[/] {RIG}: textkit at {upstream}, gates tests and docs, "
+                      f"formula example-work")
+        counts = importing.counts(importing.import_beads(town, EXAMPLE / "beads.jsonl"))
+        bead_ids = sorted(json.loads(line)["id"] for line in
+                          (EXAMPLE / "beads.jsonl").read_text().splitlines() if line)
+        console.print(f"[bold]3. Work[/]: {counts['created']} beads, each a change to textkit")
+        result = sling(town, bead_ids, RIG)
+        for s in result.slung:
+            say(f"   {s.bead:<9} -> {s.agent:<16} session {s.session}, branch {s.branch}")
+        convoy = str(result.convoy)
+        console.print(f"   one convoy: [cyan]{convoy}[/]")
+        console.print("[bold]4. Polecats working, the Refinery merging[/] "
+                      "(each line is a bead changing):")
+        landed = watch(town, bead_ids, convoy, say)
+        report(town, console, upstream, convoy, landed)
+    finally:
+        _stop_everything(town.root)
+    console.print("\n[bold]Stopped[/] every session and the Refinery; the town stays for a "
+                  f"look: cd {town.root} && gt convoy status {convoy} && gt mq list --all "
+                  "&& gt feed -n 40")
+    return 0 if landed else 1
 
-    counts = importing.counts(importing.import_beads(town, SAMPLE))
-    console.print(f"[bold]2. Ledger[/]: imported {counts['created']} beads from "
-                  f"{SAMPLE.name} (one commit)")
 
-    scratch = town.root / "rigs" / "demo" / "scratch"
-    mol = ops.pour(town, "demo", var=["project=hello"], on=WORK_BEAD, work_dir=str(scratch))
-    console.print(f"[bold]3. Poured[/] formula [cyan]demo[/] onto {WORK_BEAD} as molecule "
-                  f"[cyan]{mol.id}[/]: {len(mol.steps)} steps, working in {scratch}")
+def report(town: Any, console: Any, upstream: Path, convoy_id: str, landed: bool) -> None:
+    from rich.table import Table
 
-    console.print(f"[bold]4. Running[/] it with the shell runtime (gt mol run {mol.id}):")
-    result = runtime.run(town, mol.id, report=lambda text: console.print(f"   {text}",
-                                                                          markup=False))
+    from gastown.town import feed
 
-    info = ops.status(ops.load(town, mol.id))
-    table = Table(title=f"molecule {mol.id} ({info['formula']}): {info['state']}",
-                  title_justify="left")
-    for column in ("step", "id", "state", "exit", "time", "tries", "log"):
-        table.add_column(column)
-    for s in info["steps"]:
-        colour = {"done": "green", "failed": "red"}.get(s["state"], "yellow")
-        table.add_row(s["step_id"], s["id"], f"[{colour}]{s['state']}[/]",
-                      "" if s.get("exit_code") is None else str(s["exit_code"]),
-                      "" if s.get("duration_ms") is None else f"{s['duration_ms'] / 1000:.2f}s",
-                      str(s.get("attempts", "")), s.get("log", ""))
-    console.print()
-    console.print(table)
-
-    project = scratch / "hello"
-    if project.is_dir():
-        files = sorted(p.relative_to(project).as_posix() for p in project.rglob("*")
-                       if p.is_file() and ".git" not in p.parts)
-        console.print(f"\n[bold]What the steps made[/] in {project}:")
-        console.print("   " + "  ".join(files), markup=False)
-        if (project / "greetings" / "alice.txt").is_file():
-            console.print("   greetings/alice.txt: "
-                          + (project / "greetings" / "alice.txt").read_text().strip(),
-                          markup=False)
-        console.print("   its git log: " + _git(project, "log", "--oneline"), markup=False)
-
-    log = _git(town.root, "log", "--format=%h %s")
-    console.print("\n[bold]Town commits[/] (one per checkpoint; newest first):")
-    for line in log.splitlines()[:14]:
+    convoy = _convoy_state(town, convoy_id)
+    if landed:
+        console.print(f"\n[bold green]5. Convoy {convoy_id} landed[/] at {convoy.get('landed_at')}")
+    else:
+        console.print(f"\n[bold red]5. Convoy {convoy_id} did not land in {TIMEOUT:.0f}s[/]")
+    console.print("\n[bold]main of textkit now[/] (newest first):")
+    for line in _git(upstream, "log", "--oneline", "--first-parent", "main").splitlines()[:12]:
         console.print(f"   {line}", markup=False)
-
-    events = feed.read(town)
-    # Each step close also makes `updated`, `status_changed` and `closed` events: show
-    # the ones that tell the story; `gt feed` in the town has every one.
-    story = [e for e in events if e["type"] not in ("updated", "closed")
-             or (e["type"] == "closed" and e.get("issue_type") != "step")]
-    grid = Table(title=f"Feed: {len(story)} of {len(events)} events (`gt feed` shows all)",
+    story = [e for e in feed.read(town) if e["type"] in (
+        "merge_started", "merged", "rejected", "bisect", "convoy_landed", "mq_queued")]
+    grid = Table(title=f"The Refinery's feed ({len(story)} events; `gt feed` shows all)",
                  title_justify="left")
-    for column in ("time", "actor", "event", "bead", "detail"):
+    for column in ("time", "event", "bead", "detail"):
         grid.add_column(column, overflow="fold")
-    for e in story:
-        detail = e.get("title", "")
-        if e["type"] == "status_changed":
-            detail = f"{e.get('from')} -> {e.get('to')}  {detail}"
-        grid.add_row(e["ts"][11:19], e.get("actor", "?"), e["type"], e["bead"], detail)
+    for e in story[-30:]:
+        detail = e.get("reason") or e.get("source_issue") or e.get("title", "")
+        grid.add_row(e["ts"][11:19], e["type"], e["bead"], str(detail))
     console.print()
     console.print(grid)
-
-    console.print(f"\n[bold]Try[/]: cd {town.root} && gt mol status {mol.id} && gt feed -n 20")
-    if result.exit_code != 0:
-        console.print(f"[red]the molecule did not finish: {result.state}[/]")
-    return result.exit_code
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     # Writers react inline so a test sees the reactions of its own writes; the
     # event-bus tests set GT_REACT=detached where that is the point.
     monkeypatch.setenv("GT_REACT", "inline")
+    # New merge requests do not start a background Refinery unless a test wants one.
+    monkeypatch.setenv("GT_REFINERY_AUTOSTART", "0")
     monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
 
 

@@ -50,11 +50,9 @@ def _agent(town: Any, name: str) -> dict[str, Any]:
 
 
 def _runtime(town: Any, agent: dict[str, Any]) -> Any:
-    from gastown.agents import runtimes
-    from gastown.rigs import config
+    from gastown.agents.targets import runtime_of
 
-    rig_runtime = config.load(town, agent["rig"]).runtime if agent.get("rig") else ""
-    return runtimes.choose(town, rig_runtime, agent.get("runtime") or None)
+    return runtime_of(town, agent)
 
 
 def start(*, name: str, json: bool) -> int:

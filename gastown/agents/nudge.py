@@ -143,8 +143,16 @@ def _read(path: Path) -> Queued | None:
 
 
 def _drop(town: Town, session: str, entry: Queued, kind: str) -> None:
-    entry.path.unlink(missing_ok=True)
+    """Take the nudge out of the queue and say so in the feed, once: the rename is the
+    claim (a watcher and a `gt nudge` may both see it expire), the note comes before the
+    file goes, so an empty queue means the note is written."""
+    claimed = entry.path.with_suffix(".dropped")
+    try:
+        os.rename(entry.path, claimed)
+    except FileNotFoundError:
+        return
     note(town, session, kind, entry.text)
+    claimed.unlink(missing_ok=True)
 
 
 def note(town: Town, session: str, kind: str, text: str) -> None:

@@ -120,7 +120,11 @@ def _pour(town: Town, cfg: RigConfig, bead: Bead, formula: str, var: Sequence[st
 
 
 def sling(town: Town, bead_ids: Sequence[str], rig: str | None, *, formula: str | None = None,
-          var: Sequence[str] = (), runtime: str | None = None) -> SlingResult:
+          var: Sequence[str] = (), runtime: str | None = None,
+          max_polecats: int | None = None, convoy: bool = True,
+          actor: str | None = None) -> SlingResult:
+    """`max_polecats`: the cap to hold instead of the rig's (the scheduler keeps its own
+    count); `convoy`: record several beads as a convoy; `actor`: whom the commits name."""
     words, rig_name = split_rig(bead_ids, rig, town)
     cfg = config.load(town, rig_name)
     chosen = runtimes.choose(town, cfg.runtime, runtime)
@@ -129,7 +133,8 @@ def sling(town: Town, bead_ids: Sequence[str], rig: str | None, *, formula: str 
 
     for bid in words:  # cook first: a bad var or formula fails before anything is made
         mol_ops.cook(town, formula_name, [f"issue={bid}", f"base={cfg.branch}", *var], rig_name)
-    who = current_actor()
+    who = actor or current_actor()
+    cap = cfg.max_polecats if max_polecats is None else max_polecats
     with locks.held(town.state / "locks" / f"rig-{rig_name}.lock", wait=store.lock_timeout()):
         bare = ops.ensure_clone(town, cfg)
         if not repo.has_branch(bare, cfg.branch):
@@ -139,23 +144,23 @@ def sling(town: Town, bead_ids: Sequence[str], rig: str | None, *, formula: str 
             everyone = roster.agents(snap, rig_name)
         polecats = [a for a in everyone if a.get("role") == "polecat"]
         plan = identity.assign(words, polecats, sessions.running(town), cfg.names,
-                               cfg.max_polecats, taken=[a["name"] for a in everyone])
+                               cap, taken=[a["name"] for a in everyone])
         made = []
         for step, bead in zip(plan, beads):
             worktree = _prepare_worktree(town, cfg, bare, step.name, bead["id"])
             mol_id = _pour(town, cfg, bead, formula_name, var, worktree, who)
             made.append((step, worktree, mol_id))
-        agents, convoy = _hook(town, rig_name, made, chosen.name, who)
+        agents, convoy_id = _hook(town, rig_name, made, chosen.name, who, convoy)
     slung = []
     for (step, worktree, mol_id), agent in zip(made, agents):
         session = sessions.start(town, agent, chosen)
         slung.append(Slung(step.bead, identity.address_of(agent), session,
                            branch_for(step.name, step.bead), str(worktree), mol_id))
-    return SlingResult(rig_name, slung, convoy)
+    return SlingResult(rig_name, slung, convoy_id)
 
 
 def _hook(town: Town, rig: str, made: list[tuple[identity.Assignment, Path, str]],
-          runtime: str, who: str) -> tuple[list[Bead], str | None]:
+          runtime: str, who: str, with_convoy: bool = True) -> tuple[list[Bead], str | None]:
     """One commit: the polecats (new or updated) with their hooks, the hooked beads,
     and the convoy when several beads were slung together."""
     with store.transaction(town) as snap:
@@ -174,7 +179,7 @@ def _hook(town: Town, rig: str, made: list[tuple[identity.Assignment, Path, str]
             put[bead["id"]] = bead
             agents.append(agent)
         convoy = None
-        if len(made) > 1:
+        if len(made) > 1 and with_convoy:
             tracked = [step.bead for step, _, _ in made]
             convoy = ids.mint(town.prefix(), f"convoy\0{' '.join(tracked)}\0{stamp}",
                               snap.where, len(snap))

@@ -28,8 +28,8 @@ CHUNK = 1000
 # A detached session's window is this big: wide enough that most nudges fit one line.
 WIDTH, HEIGHT = 200, 50
 # What tmux says when no server listens on the socket (a stale file, or none at all),
-# or when the server is exiting because its last session just ended.
-_NOT_UP = ("no server running on", "(No such file or directory)", "server exited unexpectedly")
+# or when the server exits under the call (its last session just ended).
+_GONE = ("no server running on", "(No such file or directory)", "server exited unexpectedly")
 EXITING_RETRIES = 5
 
 
@@ -109,7 +109,7 @@ class Tmux:
             except LibTmuxException as e:
                 # The server was exiting (its last session had just ended) when asked:
                 # once it is gone, the next new-session starts a fresh one.
-                if _NOT_UP[2] not in str(e) or attempt == EXITING_RETRIES:
+                if _GONE[2] not in str(e) or attempt == EXITING_RETRIES:
                     raise GastownError(f"tmux new-session {name} failed: {e}") from None
                 time.sleep(0.05 * (attempt + 1))
 
@@ -118,7 +118,7 @@ class Tmux:
         result = self._cmd("list-sessions", "-F", "#{session_name}")
         if result.returncode == 0:
             return {line for line in result.stdout if line}
-        if any(marker in line for marker in _NOT_UP for line in result.stderr):
+        if any(gone in line for line in result.stderr for gone in _GONE):
             return set()
         raise GastownError(f"tmux list-sessions failed: {'; '.join(result.stderr)}")
 

@@ -11,10 +11,11 @@ from typing import Any
 
 from gastown import git
 from gastown.agents import identity, roster, sessions
-from gastown.beads import ids, snapshot, store
+from gastown.beads import snapshot, store
 from gastown.beads.actor import actor as current_actor
 from gastown.beads.actor import now
 from gastown.errors import GastownError, NotFound
+from gastown.refinery import requests
 from gastown.rigs import config
 from gastown.town.paths import Town
 
@@ -164,21 +165,15 @@ def _file_mr(town: Town, agent_id: str, bead_id: str, branch: str, target: str,
         if agent is None or agent.get("hook") != bead_id or bead is None:
             raise GastownError(f"{bead_id} left {agent_id}'s hook while `gt done` ran")
         stamp = now()
-        address = identity.address_of(agent)
-        mr_id = ids.mint(town.prefix(), f"mr\0{branch}\0{sha}\0{stamp}", snap.where, len(snap))
-        mr: Bead = {"id": mr_id, "title": f"Merge {branch}: {bead.get('title', '')}"[:200],
-                    "status": "open", "priority": bead.get("priority", 2),
-                    "issue_type": "merge-request", "created_at": stamp, "created_by": address,
-                    "updated_at": stamp, "branch": branch, "target": target,
-                    "source_issue": bead_id, "worker": address, "commit_sha": sha,
-                    "retry_count": 0, "rig": agent.get("rig")}
-        put = {mr_id: mr}
-        for other in snap.files["mq"].rows:
-            old = snap.files["mq"].bead(other)
-            if old.get("source_issue") == bead_id and old.get("status") != "closed":
-                old.update(status="closed", closed_at=stamp, updated_at=stamp,
-                           close_reason=f"superseded by {mr_id}")
-                put[old["id"]] = old
+        # A rework bead's branch is submitted for the issue it reworks: its MR supersedes
+        # the one that failed, and landing it closes the issue and the rework together.
+        source = snap.get(bead["rework_of"]) if bead.get("rework_of") else bead
+        if source is None:
+            raise GastownError(f"{bead_id} reworks {bead['rework_of']}, which does not exist")
+        mr, put = requests.file_mr(snap, town.prefix(), issue=source, branch=branch,
+                                   target=target, sha=sha, worker=identity.address_of(agent),
+                                   rig=agent.get("rig"), stamp=stamp)
+        mr_id = mr["id"]
         freed, _ = _unhook(agent, None, stamp)
         put[agent_id] = freed
         bead = dict(bead)

@@ -13,19 +13,26 @@ H = "gastown.agents.work_commands:"
 
 def sling(*, beads: list[str], rig: str | None, formula: str | None, var: list[str],
           runtime: str | None, json: bool) -> int:
-    from gastown.agents.sling import sling as do_sling
+    from gastown.scheduler.dispatch import sling as schedule
 
-    result = do_sling(find_town(), beads, rig, formula=formula, var=var, runtime=runtime)
+    result = schedule(find_town(), beads, rig, formula=formula, var=var, runtime=runtime)
     if json:
         print_json({"rig": result.rig, "convoy": result.convoy,
-                    "slung": [s._asdict() for s in result.slung]})
-        return 0
-    for s in result.slung:
-        echo(f"{s.bead} -> {s.agent}  session {s.session}  branch {s.branch}  "
-             f"molecule {s.molecule}")
-    if result.convoy:
-        echo(f"convoy {result.convoy} tracks {len(result.slung)} beads")
-    return 0
+                    "slung": [s._asdict() for s in result.started],
+                    "waiting": [r.bead for r in result.waiting],
+                    "failed": [{"bead": b, "error": why} for b, why in result.failed]})
+    else:
+        for s in result.started:
+            echo(f"{s.bead} -> {s.agent}  session {s.session}  branch {s.branch}  "
+                 f"molecule {s.molecule}")
+        for r in result.waiting:
+            echo(f"{r.bead} waits for a free polecat (max_polecats; `gt scheduler status`)")
+        if result.convoy:
+            total = len(result.started) + len(result.waiting)
+            echo(f"convoy {result.convoy} tracks {total} beads")
+    for bead, why in result.failed:
+        echo(f"{bead} could not start: {why}", file=sys.stderr)
+    return 1 if result.failed else 0
 
 
 def hook(*, agent: str | None, json: bool) -> int:
@@ -110,15 +117,13 @@ def prime(*, agent: str | None, json: bool) -> int:
 
 
 def handoff(*, agent: str | None, message: str, json: bool) -> int:
-    from gastown.agents import roster, runtimes, work
+    from gastown.agents import roster, targets, work
     from gastown.beads import snapshot
-    from gastown.rigs import config
 
     town = find_town()
     with snapshot.load(town, warn=False) as snap:
         bead = roster.find(snap, agent)
-    rig_runtime = config.load(town, bead["rig"]).runtime if bead.get("rig") else ""
-    runtime = runtimes.choose(town, rig_runtime, bead.get("runtime") or None)
+    runtime = targets.runtime_of(town, bead)
     sys.stdout.write(f"Handing off {bead['id']}: mail to self, then a fresh session\n")
     sys.stdout.flush()
     sent, session = work.handoff(town, agent, message, runtime)
@@ -129,7 +134,8 @@ def handoff(*, agent: str | None, message: str, json: bool) -> int:
 
 AGENT = Arg("agent", (), "RIG/NAME or mayor (default: this session's agent)", "pos?")
 COMMANDS: tuple[Command, ...] = (
-    Command("sling", "Put beads on polecats' hooks in a rig and start their sessions",
+    Command("sling", "Put beads on polecats' hooks in a rig and start their sessions; "
+            "beyond max_polecats (the rig's, the town's) they wait their turn",
             H + "sling", (
                 Arg("beads", (), "the beads (Gas Town's `gt sling BEAD RIG` works too)", "pos+"),
                 Arg("rig", ("--rig",), "the rig whose polecats take them"),

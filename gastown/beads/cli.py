@@ -96,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     with error_handler("bd"):
         args = list(sys.argv[1:] if argv is None else argv)
         check_argv(args)
+        if args[:1] in (["--complete"], ["--print-completion-script"]):
+            from gastown.cli.complete import handle, tree
+
+            return handle(args, "bd", tree([(None, COMMANDS)]), ("--help", "--version")) or 0
         return run(args, COMMANDS, "bd")
     return 3  # pragma: no cover - error_handler always raises or returns
 

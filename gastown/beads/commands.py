@@ -66,12 +66,13 @@ def _detail(bead: Bead) -> str:
 
 
 def create(*, title: str, issue_type: str, priority: str, description: str | None,
+           design: str | None = None, acceptance: str | None = None,
            assignee: str | None, labels: list[str], parent: str | None, deps: list[str],
            bead_id: str | None, defer_until: str | None, silent: bool, json: bool) -> int:
     bead = _ops().create(find_town(), title=title, issue_type=issue_type, priority=priority,
-                      description=description, assignee=assignee, labels=split_list(labels),
-                      parent=parent, deps=split_list(deps), bead_id=bead_id,
-                      defer_until=defer_until)
+                         description=description, design=design, acceptance=acceptance,
+                         assignee=assignee, labels=split_list(labels), parent=parent,
+                         deps=split_list(deps), bead_id=bead_id, defer_until=defer_until)
     if json:
         print_json(bead)
     elif silent:
@@ -106,7 +107,14 @@ def list_(*, status: str | None, assignee: str | None, issue_type: str | None,
 
 
 def ready(*, limit: str, assignee: str | None, issue_type: str | None, priority: str | None,
-          json: bool) -> int:
+          json: bool, mine: bool = False) -> int:
+    if mine:
+        if assignee is not None:
+            raise UsageError("ready: --mine and --assignee do not go together "
+                             "(--mine is --assignee <you>)")
+        from gastown.beads.actor import actor
+
+        assignee = actor()
     with snapshot.load(find_town()) as snap:
         beads = queries.ready(
             snap, limit=whole(limit, "--limit"), assignee=assignee, issue_type=issue_type,
@@ -139,21 +147,31 @@ def _print_changed(beads: list[Bead], json: bool, verb: str) -> int:
 def update(*, ids: list[str], status: str | None, title: str | None, priority: str | None,
            issue_type: str | None, assignee: str | None, description: str | None,
            notes: str | None, append_notes: str | None, defer_until: str | None,
-           add_label: list[str], remove_label: list[str], claim: bool, json: bool) -> int:
-    changes = (status, title, priority, issue_type, assignee, description, notes, append_notes,
-               defer_until)
+           add_label: list[str], remove_label: list[str], claim: bool, json: bool,
+           design: str | None = None, acceptance: str | None = None) -> int:
+    changes = (status, title, priority, issue_type, assignee, description, design, acceptance,
+               notes, append_notes, defer_until)
     if all(c is None for c in changes) and not (add_label or remove_label or claim):
         raise UsageError("update: nothing to change (give e.g. --status, --title, "
                          "--assignee, --add-label or --claim)")
     if claim and assignee is not None:
         raise UsageError("update: --assignee and --claim do not go together "
                          "(--claim assigns the bead to you)")
+    unchanged: list[str] = []
     beads = _ops().update(find_town(), ids, status=status, title=title, priority=priority,
-                       assignee=assignee, description=description, notes=notes,
-                       append_notes=append_notes, add_labels=split_list(add_label),
-                       remove_labels=split_list(remove_label), claim=claim,
-                       issue_type=issue_type, defer_until=defer_until)
-    return _print_changed(beads, json, "Claimed" if claim else "Updated")
+                          assignee=assignee, description=description, design=design,
+                          acceptance=acceptance, notes=notes, append_notes=append_notes,
+                          add_labels=split_list(add_label),
+                          remove_labels=split_list(remove_label), claim=claim,
+                          issue_type=issue_type, defer_until=defer_until, unchanged=unchanged)
+    if json or not (claim and unchanged):
+        return _print_changed(beads, json, "Claimed" if claim else "Updated")
+    for b in beads:
+        if b["id"] in unchanged:
+            _out(f"{b['id']} is already yours ({b.get('status', 'open')}): {b['title']}")
+        else:
+            _print_changed([b], False, "Claimed")
+    return 0
 
 
 def close(*, ids: list[str], reason: str | None, json: bool) -> int:
@@ -169,7 +187,10 @@ def dep_add(*, bead: str, depends_on: str, dep_type: str, json: bool) -> int:
     if json:
         print_json(result)
     else:
-        _out(f"{bead} now depends on {depends_on} ({_one(dep_type)})")
+        from gastown.beads.resolve import resolve
+
+        on = resolve(depends_on, {d["depends_on_id"] for d in result["dependencies"]})
+        _out(f"{result['id']} now depends on {on} ({_one(dep_type)})")
     return 0
 
 
@@ -178,7 +199,7 @@ def dep_remove(*, bead: str, depends_on: str, json: bool) -> int:
     if json:
         print_json(result)
     else:
-        _out(f"{bead} no longer depends on {depends_on}")
+        _out(f"{result['id']} no longer depends on {depends_on}")
     return 0
 
 
@@ -237,7 +258,7 @@ def comments_add(*, bead: str, text: str, json: bool) -> int:
     if json:
         print_json(result)
     else:
-        _out(f"Commented on {bead}")
+        _out(f"Commented on {result['id']}")
     return 0
 
 
@@ -349,6 +370,8 @@ COMMANDS: tuple[Command, ...] = (
             "town.toml declares ([beads] types)", "str", "task"),
         Arg("priority", ("-p", "--priority"), "0 (urgent) to 4", "str", "2"),
         Arg("description", ("-d", "--description"), "the description"),
+        Arg("design", ("--design",), "the design notes"),
+        Arg("acceptance", ("--acceptance",), "the acceptance criteria"),
         Arg("assignee", ("-a", "--assignee"), "who does it"),
         Arg("labels", ("-l", "--labels"), "labels (comma-separated or repeated)", "list"),
         Arg("parent", ("--parent",), "make it a child <parent>.<n> of this bead"),
@@ -364,7 +387,8 @@ COMMANDS: tuple[Command, ...] = (
         Arg("limit", ("--limit",), "at most N (0: all)", "str", "50"), JSON)),
     Command("ready", "Work that can start now: open, unblocked, not deferred", H + "ready", (
         Arg("limit", ("--limit",), "at most N (0: all)", "str", "10"),
-        _ASSIGNEE, _TYPE, _PRIORITY, JSON)),
+        _ASSIGNEE, Arg("mine", ("--mine",), "only work assigned to you (BD_ACTOR)", "flag",
+                       False), _TYPE, _PRIORITY, JSON)),
     Command("blocked", "Unfinished work that is blocked, and by what", H + "blocked", (JSON,)),
     Command("update", "Change beads", H + "update", (
         IDS,
@@ -375,12 +399,15 @@ COMMANDS: tuple[Command, ...] = (
             "or one town.toml declares)"),
         Arg("assignee", ("-a", "--assignee"), "new assignee ('' to clear)"),
         Arg("description", ("-d", "--description"), "new description"),
+        Arg("design", ("--design",), "new design notes ('' to clear)"),
+        Arg("acceptance", ("--acceptance",), "new acceptance criteria ('' to clear)"),
         Arg("notes", ("--notes",), "replace the notes"),
         Arg("append_notes", ("--append-notes",), "add a line to the notes"),
         DEFER,
         Arg("add_label", ("--add-label",), "add labels", "list"),
         Arg("remove_label", ("--remove-label",), "remove labels", "list"),
-        Arg("claim", ("--claim",), "take it: assignee = you, in_progress; fails if held",
+        Arg("claim", ("--claim",),
+            "take it: assignee = you, in_progress; fails if closed or someone else's",
             "flag", False),
         JSON)),
     Command("close", "Close beads", H + "close", (

@@ -19,6 +19,7 @@ from gastown.beads.args import (
     custom_types,
     parse_deps,
 )
+from gastown.beads.resolve import resolve
 from gastown.beads.snapshot import Snapshot
 from gastown.errors import GastownError, NotFound, UsageError
 from gastown.town.paths import Town
@@ -35,9 +36,9 @@ def _message(verb: str, bead_ids: Sequence[str], summary: str, who: str) -> str:
 
 
 def _need(snap: Snapshot, bead_id: str) -> Bead:
-    bead = snap.get(bead_id)
-    if bead is None:
-        raise NotFound(f"no bead {bead_id!r} in {snap.town.root}")
+    """The bead `bead_id` names (an exact id or a unique prefix of one)."""
+    bead = snap.get(snap.resolve(bead_id))
+    assert bead is not None
     return bead
 
 
@@ -46,9 +47,15 @@ def _dep(bead_id: str, target: str, kind: str, who: str) -> dict[str, Any]:
             "created_at": now(), "created_by": who}
 
 
+def _target(snap: Snapshot, bead_id: str, target: str) -> str:
+    """The id a dependency target names; a missing one is named as such."""
+    try:
+        return snap.resolve(target)
+    except NotFound:
+        raise NotFound(f"{bead_id} cannot depend on {target}: no such bead") from None
+
+
 def _check_new_edge(snap: Snapshot, bead_id: str, target: str, kind: str) -> None:
-    if target not in snap:
-        raise NotFound(f"{bead_id} cannot depend on {target}: no such bead")
     if kind in ("blocks", schema.PARENT_DEP_TYPE):
         path = graph.would_cycle(snap.rows(), bead_id, target)
         if path:
@@ -68,7 +75,8 @@ def commit(town: Town, snap: Snapshot, beads: Iterable[Bead], verb: str, summary
 
 
 def create(town: Town, *, title: str, issue_type: str = "task", priority: Any = 2,
-           description: str | None = None, assignee: str | None = None,
+           description: str | None = None, design: str | None = None,
+           acceptance: str | None = None, assignee: str | None = None,
            labels: Sequence[str] = (), parent: str | None = None,
            deps: str | Sequence[str] | None = None, bead_id: str | None = None,
            defer_until: str | None = None, extra: dict[str, Any] | None = None,
@@ -89,7 +97,7 @@ def create(town: Town, *, title: str, issue_type: str = "task", priority: Any = 
                 raise GastownError(f"id {bead_id} is taken")
             new_id = bead_id
         elif parent:
-            _need(snap, parent)
+            parent = _need(snap, parent)["id"]
             new_id = ids.next_child(parent, snap.where)
         else:
             new_id = ids.mint(town.prefix(), f"{title}\0{who}\0{now()}", snap.where, len(snap))
@@ -97,8 +105,10 @@ def create(town: Town, *, title: str, issue_type: str = "task", priority: Any = 
         bead: Bead = {"id": new_id, "title": title.strip(), "status": "open",
                       "priority": check_priority(priority), "issue_type": issue_type,
                       "created_at": stamp, "created_by": who, "updated_at": stamp}
-        if description:
-            bead["description"] = description
+        for key, value in (("description", description), ("design", design),
+                           ("acceptance_criteria", acceptance)):
+            if value:
+                bead[key] = value
         if assignee:
             bead["assignee"] = assignee
         if labels:
@@ -107,11 +117,12 @@ def create(town: Town, *, title: str, issue_type: str = "task", priority: Any = 
             bead["defer_until"] = defer_until
         dependencies = []
         if parent:
-            _need(snap, parent)
             dependencies.append(_dep(new_id, parent, schema.PARENT_DEP_TYPE, who))
         for kind, target in edges:
-            if target not in snap:
-                raise NotFound(f"--deps names {target}: no such bead")
+            try:
+                target = snap.resolve(target)
+            except NotFound:
+                raise NotFound(f"--deps names {target}: no such bead") from None
             dependencies.append(_dep(new_id, target, kind, who))
         if dependencies:
             bead["dependencies"] = dependencies
@@ -122,8 +133,11 @@ def create(town: Town, *, title: str, issue_type: str = "task", priority: Any = 
 
 
 def _edit(town: Town, bead_ids: Sequence[str], verb: str, summary: str, who: str,
-          fn: Callable[[Snapshot, Bead], Bead | None]) -> list[Bead]:
-    """Apply `fn` to each bead under one lock; one commit for all that changed."""
+          fn: Callable[[Snapshot, Bead], Bead | None],
+          unchanged: list[str] | None = None) -> list[Bead]:
+    """Apply `fn` to each bead under one lock; one commit for all that changed.
+
+    The ids of beads `fn` left as they were are appended to `unchanged`."""
     if not bead_ids:
         raise UsageError(f"{verb}: name at least one bead id")
     with store.transaction(town) as snap:
@@ -137,6 +151,8 @@ def _edit(town: Town, bead_ids: Sequence[str], verb: str, summary: str, who: str
                 results.append(after)
             else:
                 results.append(before)
+                if unchanged is not None:
+                    unchanged.append(before["id"])
         if changed:
             commit(town, snap, changed, verb, summary, who)
     return results
@@ -159,8 +175,12 @@ def update(town: Town, bead_ids: Sequence[str], *, status: str | None = None,
            append_notes: str | None = None, add_labels: Sequence[str] = (),
            remove_labels: Sequence[str] = (), claim: bool = False,
            issue_type: str | None = None, defer_until: str | None = None,
-           fields: dict[str, Any] | None = None, actor: str | None = None) -> list[Bead]:
-    """Change fields of beads; `claim` atomically takes unclaimed work for the actor."""
+           fields: dict[str, Any] | None = None, actor: str | None = None,
+           unchanged: list[str] | None = None) -> list[Bead]:
+    """Change fields of beads; `claim` atomically takes unclaimed work for the actor.
+
+    Claiming a closed bead, or one someone else holds, is refused; claiming one the
+    actor already works on changes nothing (its id goes to `unchanged`)."""
     who = actor or current_actor()
     if defer_until:
         check_date(defer_until, "--defer-until")
@@ -175,11 +195,11 @@ def update(town: Town, bead_ids: Sequence[str], *, status: str | None = None,
 
     def change(snap: Snapshot, bead: Bead) -> Bead:
         if claim:
+            if bead.get("status") in ("closed", "tombstone"):
+                raise GastownError(f"{bead['id']} is {bead['status']}; reopen it to claim it")
             holder = bead.get("assignee")
             if holder and holder != who:
                 raise GastownError(f"{bead['id']} is already claimed by {holder}")
-            if bead.get("status") in ("closed", "tombstone"):
-                raise GastownError(f"{bead['id']} is {bead['status']}; reopen it to claim it")
             bead["assignee"] = who
             _set_status(bead, "in_progress")
         if status is not None:
@@ -210,7 +230,7 @@ def update(town: Town, bead_ids: Sequence[str], *, status: str | None = None,
             bead.update(fields)
         return bead
 
-    return _edit(town, bead_ids, "claim" if claim else "update", "", who, change)
+    return _edit(town, bead_ids, "claim" if claim else "update", "", who, change, unchanged)
 
 
 def _retype(bead: Bead, issue_type: str) -> None:
@@ -253,11 +273,12 @@ def dep_add(town: Town, bead_id: str, target: str, *, kind: str = "blocks",
     who = actor or current_actor()
 
     def change(snap: Snapshot, bead: Bead) -> Bead | None:
+        on = _target(snap, bead["id"], target)
         deps = list(bead.get("dependencies") or [])
-        if any(d.get("depends_on_id") == target and d.get("type", "blocks") == kind for d in deps):
+        if any(d.get("depends_on_id") == on and d.get("type", "blocks") == kind for d in deps):
             return None
-        _check_new_edge(snap, bead_id, target, kind)
-        deps.append(_dep(bead_id, target, kind, who))
+        _check_new_edge(snap, bead["id"], on, kind)
+        deps.append(_dep(bead["id"], on, kind, who))
         bead["dependencies"] = deps
         return bead
 
@@ -270,10 +291,14 @@ def dep_remove(town: Town, bead_id: str, target: str, *, kind: str | None = None
 
     def change(snap: Snapshot, bead: Bead) -> Bead:
         deps = bead.get("dependencies") or []
-        keep = [d for d in deps if not (d.get("depends_on_id") == target
+        try:  # the target may be gone from the ledger: resolve among this bead's edges
+            on = resolve(target, {d.get("depends_on_id") for d in deps})
+        except NotFound:
+            raise NotFound(f"{bead['id']} has no dependency on {target}") from None
+        keep = [d for d in deps if not (d.get("depends_on_id") == on
                                         and (kind is None or d.get("type", "blocks") == kind))]
         if len(keep) == len(deps):
-            raise NotFound(f"{bead_id} has no dependency on {target}")
+            raise NotFound(f"{bead['id']} has no {kind} dependency on {on}")
         if keep:
             bead["dependencies"] = keep
         else:

@@ -8,19 +8,13 @@ from typing import Any
 from gastown.beads import graph, schema
 from gastown.beads.index import ASSIGNEE, ID, KIND, LABELS, PRIORITY, STATUS, Row
 from gastown.beads.snapshot import Snapshot
-from gastown.errors import NotFound
 
 Bead = dict[str, Any]
 
 
 def show(snap: Snapshot, bead_ids: Sequence[str]) -> list[Bead]:
-    out = []
-    for bid in bead_ids:
-        bead = snap.get(bid)
-        if bead is None:
-            raise NotFound(f"no bead {bid!r} in {snap.town.root}")
-        out.append(bead)
-    return out
+    """The beads named, each by its id or a unique prefix of it."""
+    return [snap.get(snap.resolve(bid)) for bid in bead_ids]  # type: ignore[misc]
 
 
 def _limit(rows: list[Row], limit: int) -> list[Row]:
@@ -115,8 +109,7 @@ def stats(snap: Snapshot) -> dict[str, Any]:
 
 def dep_tree(snap: Snapshot, bead_id: str, *, max_depth: int = 50) -> dict[str, Any]:
     """What `bead_id` depends on, recursively: {id, title, status, type, deps: [...]}."""
-    if bead_id not in snap:
-        raise NotFound(f"no bead {bead_id!r}")
+    bead_id = snap.resolve(bead_id)
 
     def node(bid: str, kind: str | None, depth: int, path: frozenset[str]) -> dict[str, Any]:
         row = snap.row(bid)

@@ -18,6 +18,7 @@ KIND_FILES: dict[str, str] = {
     "step": "molecules",
     "convoy": "convoys",
     "merge-request": "mq",
+    "escalation": "work",
 }
 LEDGER_FILES = ("work", "agents", "mail", "molecules", "convoys", "mq")
 
@@ -44,6 +45,8 @@ FIELD_ORDER = (
     "formula", "vars", "step_id", "needs", "run", "acceptance",
     # convoy
     "tracks", "notify", "landed_at",
+    # escalation
+    "severity", "message", "source", "routed_to", "routed_at", "acked",
     # merge request
     "branch", "target", "source_issue", "worker", "commit_sha", "merged_sha", "retry_count",
 )

@@ -104,6 +104,12 @@ class Snapshot:
     def __len__(self) -> int:
         return len(self.where)
 
+    def resolve(self, text: str) -> str:
+        """The id `text` names: exact, or a unique prefix (of the id or of its hash)."""
+        from gastown.beads.resolve import resolve
+
+        return resolve(text, self.where, where=str(self.town.root))
+
     def row(self, bead_id: str) -> Row | None:
         hit = self.where.get(bead_id)
         return self.files[hit[0]].rows[hit[1]] if hit else None

@@ -31,10 +31,18 @@ def run(argv: Sequence[str]) -> None:
 
     with error_handler("gt"):
         check_argv(list(argv))
-        code = fast.run(argv)
+        code = _complete(argv) if argv[:1] in (["--complete"], ["--print-completion-script"]) \
+            else fast.run(argv)
     if code is not None:
         raise SystemExit(code)
     program().run(list(argv))
+
+
+def _complete(argv: Sequence[str]) -> int | None:
+    from gastown.cli.complete import handle, tree
+    from gastown.cli.modules import GROUPS, commands_of
+
+    return handle(argv, "gt", tree([(g, commands_of(m)) for g, m in GROUPS]))
 
 
 def main() -> None:

@@ -151,7 +151,8 @@ def events_for(commit: Commit, before: Bead | None, after: Bead | None) -> list[
         if kind == "message":
             out.append(_event(commit, "mail_delivered", after, to=after.get("to")))
         elif kind == "merge-request":
-            out.append(_event(commit, "mq_queued", after, target=after.get("target")))
+            out.append(_event(commit, "mq_queued", after, target=after.get("target"),
+                              rig=after.get("rig")))
         if after.get("hook"):
             out.append(_event(commit, "hooked", after, to=after["hook"]))
         if after.get("status") == "closed":

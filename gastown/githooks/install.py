@@ -1,6 +1,7 @@
 """Put the hook shims in a town's `githooks/` and point git at them.
 
-The shims answer the common case in sh, without starting Python: a commit that
+The shims are files shipped with gastown (the repository's `githooks/`). They
+answer the common case in sh, without starting Python: a commit that
 touches no ledger file costs one `git diff --quiet`. A ledger commit starts the
 reactor in the background straight from sh (post-*), so `git commit` returns at
 once; pre-commit, and hooks with something to chain, hand over to
@@ -12,57 +13,46 @@ import os
 import sys
 from pathlib import Path
 
+import gastown
 from gastown import git
+from gastown.errors import GastownError
 from gastown.githooks import HOOKS
 
 MARK = "# gastown hook shim"
-
-_FIND_PY = """py=${GT_PYTHON:-}
-[ -n "$py" ] || read -r py < .gastown/python 2>/dev/null || py=python3"""
-
-# Chained hooks: ones git would have run before the town set core.hooksPath, and a
-# pre-commit framework config. If either exists, Python always runs to chain them.
-_NOTHING_CHAINED = """[ ! -f .pre-commit-config.yaml ] && [ ! -x .git/hooks/{hook} ]"""
+SHIMS_DIRNAME = "githooks"
 
 
-def shim(hook: str) -> str:
-    chained = _NOTHING_CHAINED.format(hook=hook)
-    if hook == "pre-commit":
-        body = f"""if git diff --cached --quiet -- beads formulas rigs 2>/dev/null && {chained}; then
-  exit 0
-fi
-{_FIND_PY}
-exec "$py" -m gastown.githooks {hook} "$@"
-"""
-    else:
-        body = f"""[ -z "$GT_WRITER" ] || exit 0
-cursor=
-read -r cursor < .gastown/cursor 2>/dev/null
-if [ -n "$cursor" ] && git diff --quiet "$cursor" HEAD -- beads 2>/dev/null && {chained}; then
-  exit 0
-fi
-{_FIND_PY}
-if {chained}; then
-  mkdir -p .gastown/logs
-  detach=; command -v setsid >/dev/null 2>&1 && detach=setsid
-  $detach "$py" -m gastown.githooks react </dev/null >>.gastown/logs/reactor.log 2>&1 &
-  exit 0
-fi
-exec "$py" -m gastown.githooks {hook} "$@"
-"""
-    return f"#!/bin/sh\n{MARK} ({hook}); `gt doctor --fix` restores it.\n{body}"
+def shims_dir() -> Path:
+    """The folder of shipped shims: the checkout's top-level `githooks/` (a source tree
+    or an editable install, recognised by its pyproject.toml), else a wheel's
+    `<sys.prefix>/share/gastown/githooks`."""
+    package = Path(gastown.__file__).resolve().parent
+    candidates = []
+    if (package.parent / "pyproject.toml").is_file():
+        candidates.append(package.parent / SHIMS_DIRNAME)
+    candidates.append(Path(sys.prefix) / "share" / "gastown" / SHIMS_DIRNAME)
+    for candidate in candidates:
+        if all((candidate / hook).is_file() for hook in HOOKS):
+            return candidate
+    raise GastownError("gastown's hook shims are missing (looked in "
+                       + ", ".join(str(c) for c in candidates) + "); reinstall gastown")
+
+
+def shim(hook: str) -> bytes:
+    """The shipped shim of `hook`, byte for byte."""
+    return (shims_dir() / hook).read_bytes()
 
 
 def install_shims(root: Path) -> list[str]:
-    """Write missing or outdated shims; returns the paths it changed (town-relative)."""
+    """Copy missing or changed shims into the town; returns the paths it changed."""
     changed = []
     hooks_dir = root / "githooks"
     hooks_dir.mkdir(exist_ok=True)
     for hook in HOOKS:
         path = hooks_dir / hook
-        text = shim(hook)
-        if not path.exists() or path.read_text() != text:
-            path.write_text(text)
+        data = shim(hook)
+        if not path.exists() or path.read_bytes() != data:
+            path.write_bytes(data)
             changed.append(f"githooks/{hook}")
         path.chmod(0o755)
     git.git(root, "config", "core.hooksPath", "githooks")
@@ -83,8 +73,8 @@ def check_shims(root: Path) -> list[str]:
         path = root / "githooks" / hook
         if not path.exists():
             problems.append(f"githooks/{hook} is missing")
-        elif path.read_text() != shim(hook):
-            problems.append(f"githooks/{hook} is not the gastown shim")
+        elif path.read_bytes() != shim(hook):
+            problems.append(f"githooks/{hook} differs from gastown's shim")
         elif not os.access(path, os.X_OK):
             problems.append(f"githooks/{hook} is not executable")
     hooks_path = git.git(root, "config", "core.hooksPath", check=False).stdout.decode().strip()

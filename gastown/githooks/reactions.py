@@ -22,7 +22,9 @@ Event = dict[str, Any]
 Reaction = Callable[[Town, list[Event]], None]
 
 REGISTRY: dict[str, Reaction] = {}
-REACTION_MODULES: list[str] = ["gastown.agents.reactions", "gastown.convoys.reactions"]
+REACTION_MODULES: list[str] = ["gastown.agents.reactions", "gastown.convoys.reactions",
+                               "gastown.refinery.reactions", "gastown.escalations.reactions",
+                               "gastown.scheduler.reactions"]
 FEED = "events.jsonl"
 
 

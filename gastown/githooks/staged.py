@@ -66,19 +66,24 @@ def _blob_shas(listing: bytes, sha_field: int) -> dict[str, str]:
     return out
 
 
-def staged_blobs(root: Path) -> dict[str, str]:
+def _answer(root: Path, args: tuple[str, ...], started: git.Started) -> bytes:
+    """git's answer to `args`, from a process the hook started early if there is one."""
+    running = started.pop(args, None)
+    return running.output() if running is not None else _out(root, *args)
+
+
+def staged_blobs(root: Path, started: git.Started | None = None) -> dict[str, str]:
     """Blob ids of the ledger files as staged."""
-    return _blob_shas(_out(root, "ls-files", "-s", "--", "beads"), 1)
+    return _blob_shas(_answer(root, git.STAGED_BLOBS, started or {}), 1)
 
 
 Change = tuple[str, str]  # (status letter, HEAD's blob id) of a staged path
 
 
-def changes(root: Path) -> dict[str, Change]:
+def changes(root: Path, started: git.Started | None = None) -> dict[str, Change]:
     """What this commit changes under beads/, formulas/ and rigs/, by path."""
     out = {}
-    for line in _out(root, "diff", "--cached", "--raw", "--no-renames", "--no-abbrev", "--",
-                     "beads", "formulas", "rigs").decode().splitlines():
+    for line in _answer(root, git.STAGED_CHANGES, started or {}).decode().splitlines():
         meta, _, path = line.partition("\t")
         fields = meta.split()
         out[path] = (fields[4][0], fields[2])
@@ -167,17 +172,22 @@ def _extend_shifted(out: list[Row], rows: list[Row], shift: int) -> None:
         out.extend(rows)
 
 
-def read(root: Path, changed: dict[str, Change], problems: list[LedgerError]
-         ) -> list[FileRows]:
-    """Every ledger file as staged, with HEAD's rows where they come for free."""
-    staged = staged_blobs(root)
+def read(root: Path, changed: dict[str, Change], problems: list[LedgerError],
+         started: git.Started | None = None) -> list[FileRows]:
+    """Every ledger file as staged, with HEAD's rows where they come for free.
+
+    `started`: git queries the hook started before importing this (see
+    `git.start_staged`), used instead of asking again.
+    """
+    started = started if started is not None else {}
+    staged = staged_blobs(root, started)
     committed = committed_blobs(staged, changed)
     changed = [rel for rel, sha in staged.items()
                if rel in committed and sha != committed[rel] and rel[6:-6] in schema.LEDGER_FILES]
     # git finds the changed lines on one core while this one loads the index.
-    diff = git.start(root, "diff", "--cached", "-U0", "--no-color", "--no-ext-diff", "--text",
-                     "--no-renames", "--src-prefix=a/", "--dst-prefix=b/", "--", *changed,
-                     scrub=False) if changed else None
+    diff = started.pop(git.LEDGER_LINES, None)
+    if diff is None and changed:
+        diff = git.start(root, *git.STAGED_LINES, *changed, scrub=False)
     known = _known_rows(root, committed)
     files: dict[str, FileRows] = {}
     through_diff = []
@@ -195,8 +205,6 @@ def read(root: Path, changed: dict[str, Change], problems: list[LedgerError]
         else:
             files[rel] = FileRows(rel, stem, [], None, old)
     if diff is not None:
-        # (Explicit prefixes above: a person's diff.mnemonicPrefix must not change the
-        # paths read back.)
         hunks_by_path = parse_hunks(diff.output())
         for rel in through_diff:
             f = files[rel]

@@ -83,11 +83,12 @@ def _new_link_problems(root: Path, files: list[staged.FileRows]) -> list[Problem
     return out
 
 
-def ledger_problems(root: Path, changed: dict[str, staged.Change]) -> list[Problem]:
+def ledger_problems(root: Path, changed: dict[str, staged.Change],
+                    started: git.Started | None = None) -> list[Problem]:
     """What is wrong with the staged ledger: all a reader refuses, and the dangling
-    links and cycles this commit adds."""
+    links and cycles this commit adds. `started`: see `staged.read`."""
     problems = _foreign([p for p, (status, _) in changed.items() if status in ADDED])
-    files = staged.read(root, changed, problems)
+    files = staged.read(root, changed, problems, started)
     problems.extend(_duplicates(files))
     if problems:
         return [str(p) for p in problems]
@@ -123,12 +124,16 @@ def is_formula(path: str) -> bool:
         path.endswith(".toml") and "/formulas/" in f"/{path}")
 
 
-def check_staged(root: Path) -> int:
-    changed = staged.changes(root)
+def check_staged(root: Path, started: git.Started | None = None) -> int:
+    """pre-commit's verdict (0 or 1, problems on stderr). `started`: see `staged.read`."""
+    started = started if started is not None else {}
+    changed = staged.changes(root, started)
     present = [p for p, (status, _) in changed.items() if status in ADDED]
     out: list[Problem] = []
     if any(p.startswith("beads/") for p in present):
-        out.extend(ledger_problems(root, changed))
+        out.extend(ledger_problems(root, changed, started))
+    for running in started.values():
+        running.output()  # not needed after all: reap it
     formulas = [p for p in present if is_formula(p)]
     if formulas:
         out.extend(formula_problems(root, formulas))

@@ -52,7 +52,8 @@ def status(*, name: str, json: bool) -> int:
         print_json(s)
     else:
         echo(_describe(s))
-        echo(f"  gates: {', '.join(s['gates']) or 'none'}   max_polecats: {s['max_polecats']}"
+        gates = ", ".join(f"{g['name']} ({g['run']})" for g in s["gates"]) or "none"
+        echo(f"  gates: {gates}   max_polecats: {s['max_polecats']}"
              f"   formula: {s['formula']}   setup: {s['setup'] or 'none'}")
     return 0
 

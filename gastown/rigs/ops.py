@@ -69,7 +69,7 @@ def status(town: Town, name: str) -> dict[str, Any]:
         tip = git.git(bare, "rev-parse", "--verify", "--quiet",
                       f"refs/remotes/origin/{cfg.branch}", check=False).stdout.decode().strip()
     out = cfg._asdict()
-    out.update(gates=list(cfg.gates), names=list(cfg.names), cloned=cloned,
+    out.update(gates=[g._asdict() for g in cfg.gates], names=list(cfg.names), cloned=cloned,
                clone=town.rel(bare), tip=tip or None)
     return out
 

@@ -1,20 +1,11 @@
-"""The Deacon's view of each rig's Refinery: a background process woken by new merge
-requests (gastown.refinery.process), started here when requests wait and none runs.
-Without the refinery package every answer is 'nothing to do'."""
+"""The supervisors' view of each rig's Refinery: a background process woken by new
+merge requests (gastown.refinery.process), which the Deacon starts when requests wait
+and none runs, and `gt down` stops."""
 from __future__ import annotations
 
-from typing import Any
-
 from gastown.beads import snapshot
+from gastown.refinery import process
 from gastown.town.paths import Town
-
-
-def _process() -> Any:
-    try:
-        from gastown.refinery import process
-    except ImportError:
-        return None
-    return process
 
 
 def open_mrs(town: Town, rig: str | None = None) -> int:
@@ -24,27 +15,23 @@ def open_mrs(town: Town, rig: str | None = None) -> int:
     return sum(m.get("status") == "open" and (rig is None or m.get("rig") == rig) for m in mrs)
 
 
-def running(town: Town, rig: str) -> bool | None:
-    """Whether the rig's Refinery process runs (None: no refinery package)."""
-    process = _process()
-    return None if process is None else bool(process.running(town, rig))
+def running(town: Town, rig: str) -> bool:
+    return bool(process.running(town, rig))
 
 
 def needs_start(town: Town, rig: str) -> bool:
-    process = _process()
-    if process is None or not process.autostart_allowed(town, rig):
+    if not process.autostart_allowed(town, rig) or process.running(town, rig):
         return False
-    return not process.running(town, rig) and open_mrs(town, rig) > 0
+    return open_mrs(town, rig) > 0
 
 
 def start(town: Town, rig: str) -> None:
-    process = _process()
-    if process is not None:
-        process.spawn(town, rig)
+    process.spawn(town, rig)
 
 
 def stop(town: Town, rig: str) -> None:
-    process = _process()
-    if process is not None and process.running(town, rig):
+    """End a running Refinery (it finishes the write it is in), and let new merge
+    requests wake it again after the next `gt up`."""
+    if process.running(town, rig):
         process.stop(town, rig)
         process.stopped_path(town, rig).unlink(missing_ok=True)

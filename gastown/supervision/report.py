@@ -10,8 +10,6 @@ from typing import TextIO
 
 from gastown.town.paths import Town
 
-SEVERITIES = ("low", "medium", "high", "critical")
-
 
 def stamp() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -44,20 +42,23 @@ def say(text: str) -> None:
 
 
 def escalate(town: Town, severity: str, message: str, source: str) -> None:
-    """Put a problem in front of someone who can fix it.
+    """Raise an escalation bead (gastown.escalations: routed by severity), sent by
+    `source`, a supervisor's address (`demo/witness`, `deacon`, `boot`, `daemon`)."""
+    from gastown.escalations.ops import escalate as raise_escalation
 
-    The town's escalation beads take it when gastown.escalations is there; otherwise
-    it is an `escalated` event in the feed and a line in .gastown/logs/escalations.log.
-    """
+    raise_escalation(town, severity, message, source=_agent_bead(town, source), sender=source)
+
+
+def _agent_bead(town: Town, address: str) -> str | None:
+    """The id of the agent bead at `address`, when there is one (the daemon has none)."""
+    from gastown.agents import identity
+    from gastown.beads import snapshot
+    from gastown.errors import UsageError
+
     try:
-        from gastown.escalations import escalate as file_escalation
-    except ImportError:
-        file_escalation = None
-    if file_escalation is not None:
-        file_escalation(town, severity, message, source)
-        return
-    note(town, "escalated", source, f"[{severity}] {message}")
-    log = town.state / "logs" / "escalations.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "a", encoding="utf-8") as f:
-        f.write(f"{stamp()} {severity} {source}: {message}\n")
+        parsed = identity.parse_address(address)
+    except UsageError:
+        return None
+    bead_id = identity.agent_id(parsed.rig, parsed.name)
+    with snapshot.load(town, warn=False) as snap:
+        return bead_id if bead_id in snap else None

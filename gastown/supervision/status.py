@@ -20,10 +20,8 @@ def _rows(snap: snapshot.Snapshot, stem: str) -> list[Bead]:
 
 def _running(town: Town, agent: Bead, sessions_up: set[str]) -> bool:
     """From tmux; a Refinery runs as a background process, not a session."""
-    if agent.get("role") == "refinery" and agent.get("rig"):
-        process = refinery_link.running(town, agent["rig"])
-        if process is not None:
-            return process
+    if agent.get("role") == "refinery" and agent.get("rig") in config.names(town):
+        return refinery_link.running(town, agent["rig"])
     return sessions.session_of(agent) in sessions_up
 
 

@@ -39,11 +39,14 @@ def _merge_driver(town: Town) -> list[str]:
         attributes = (town.root / ".gitattributes").read_text()
     except FileNotFoundError:
         attributes = ""
-    from gastown.town.install import LEDGER_ATTRIBUTES
+    from gastown.town.install import HOOK_ATTRIBUTES, LEDGER_ATTRIBUTES
 
     if LEDGER_ATTRIBUTES not in attributes.splitlines():
         problems.append(f".gitattributes lacks `{LEDGER_ATTRIBUTES}` (the beads merge driver, "
                         f"and no line-ending conversion of ledger files)")
+    if HOOK_ATTRIBUTES not in attributes.splitlines():
+        problems.append(f".gitattributes lacks `{HOOK_ATTRIBUTES}` (the hook shims must keep "
+                        f"LF endings)")
     return problems
 
 
@@ -117,13 +120,19 @@ def run(town: Town, *, fix: bool = False) -> list[Check]:
         install_shims(town.root)
 
     def mend_merge() -> None:
-        from gastown.town.install import GITATTRIBUTES, LEDGER_ATTRIBUTES, _configure_git
+        from gastown.town.install import (
+            GITATTRIBUTES,
+            HOOK_ATTRIBUTES,
+            LEDGER_ATTRIBUTES,
+            _configure_git,
+        )
 
         _configure_git(town.root)
         path = town.root / ".gitattributes"
         lines = path.read_text().splitlines() if path.exists() else []
-        if LEDGER_ATTRIBUTES not in lines:
-            kept = [ln for ln in lines if not ln.startswith("beads/*.jsonl ")]
+        if LEDGER_ATTRIBUTES not in lines or HOOK_ATTRIBUTES not in lines:
+            ours = ("beads/*.jsonl ", "githooks/* ", "# Ledger files merge", "# The git hook shims")
+            kept = [ln for ln in lines if not ln.startswith(ours)]
             text = "".join(f"{ln}\n" for ln in kept)
             path.write_text(text + GITATTRIBUTES)
 

@@ -74,6 +74,8 @@ def describe(event: Event) -> str:
     elif kind == "convoy_landed":
         count = len(event.get("tracks") or ())
         detail = f" ({count} bead{'' if count == 1 else 's'})"
+    elif kind == "escalated":
+        detail = f" {event.get('severity')} -> {event.get('to')}"
     elif kind in ("hooked", "mail_delivered", "commented") and event.get("to"):
         detail = f" -> {event['to']}"
     return printable(f"{event['ts']}  {event.get('actor', '?'):<12} {kind:<20} {event['bead']}"

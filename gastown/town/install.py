@@ -23,9 +23,13 @@ rigs/*/*
 # `-text`: git never converts a ledger file's line endings (core.autocrlf, eol), so
 # the bytes committed are the bytes every clone reads and writes.
 LEDGER_ATTRIBUTES = "beads/*.jsonl merge=beads -text"
+# The hook shims are sh scripts: a CRLF checkout (core.autocrlf) would break them.
+HOOK_ATTRIBUTES = "githooks/* text eol=lf"
 GITATTRIBUTES = f"""\
 # Ledger files merge bead by bead (see `bd merge`) and are stored byte for byte.
 {LEDGER_ATTRIBUTES}
+# The git hook shims keep LF endings in every checkout.
+{HOOK_ATTRIBUTES}
 """
 
 TASKS_PY = """\

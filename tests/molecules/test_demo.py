@@ -1,26 +1,52 @@
 """`make demo` end to end (python -m gastown.demo DIR), and its refusals."""
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 
+from gastown.agents.tmux import Tmux
 from gastown.demo import main
 from gastown.town.paths import Town
 from tests.conftest import git_out, run_process
-from tests.molecules.conftest import ledger
 
 
-def test_demo_runs_end_to_end_and_can_run_again(tmp_path: Path) -> None:
+def _ledger(root: Path, stem: str) -> list[dict]:
+    text = (root / "beads" / f"{stem}.jsonl").read_text()
+    return [json.loads(line) for line in text.splitlines() if line]
+
+
+def test_demo_lands_a_convoy_through_the_refinery_and_can_run_again(tmp_path: Path) -> None:
     target = tmp_path / "demo"
     out = run_process("python", "-m", "gastown.demo", str(target), cwd=tmp_path,
-                      timeout=180).assert_success().out
-    assert "molecule" in out and "is done" in out and "step_closed" in out
-    town = Town(target)
-    mols = [b for b in ledger(town).values() if b["issue_type"] == "molecule"]
-    assert len(mols) == 1 and mols[0]["status"] == "closed" and mols[0]["on"] == "gt-d3m0.1"
-    project = target / "rigs" / "demo" / "scratch" / "hello"
-    assert (project / "greetings" / "bob.txt").read_text() == "Hello, bob!\n"
-    assert git_out(project, "log", "--oneline")
-    # the scratch folder is ignored by the town; the town is clean
+                      timeout=300).assert_success().out
+    assert "landed" in out
+    work = {b["id"]: b for b in _ledger(target, "work")}
+    examples = [b for b in work.values() if b["id"].startswith("ex-")]
+    assert len(examples) == 6
+    assert all(b["status"] == "closed" and b["close_reason"].startswith("merged in ")
+               for b in examples)
+    # one bead conflicted and one failed the docs gate: both were reworked and landed
+    reworks = [b for b in work.values() if b.get("rework_of")]
+    assert {r["rework_of"] for r in reworks} >= {"ex-trunc"}
+    assert any("conflict" in r["title"] for r in reworks)
+    assert all(r["status"] == "closed" for r in reworks)
+    convoys = _ledger(target, "convoys")
+    assert len(convoys) == 1 and convoys[0]["status"] == "closed" and convoys[0]["landed_at"]
+    # every change is on textkit's main, whose tests and docs check pass
+    upstream = target / ".gastown" / "demo" / "textkit.git"
+    checkout = tmp_path / "textkit"
+    subprocess.run(["git", "clone", "-q", str(upstream), str(checkout)], check=True)
+    for name in ("slug", "titles", "reverse", "truncate", "chars", "palindrome"):
+        assert (checkout / "textkit" / f"{name}.py").is_file(), name
+    init = (checkout / "textkit" / "__init__.py").read_text()
+    assert "slugify" in init and "title_case" in init
+    subprocess.run(["python3", "-m", "unittest", "discover", "-s", "tests", "-q"],
+                   cwd=checkout, check=True, capture_output=True)
+    subprocess.run(["python3", "tools/check_docs.py"], cwd=checkout, check=True,
+                   capture_output=True)
+    # every session is stopped; the town is clean and stays for inspection
+    assert not Tmux.for_town(Town(target)).running()
     assert git_out(target, "status", "--porcelain") == ""
     # a second demo replaces the first one
     assert main([str(target)]) == 0

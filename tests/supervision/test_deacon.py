@@ -13,7 +13,7 @@ from gastown.rigs import repo
 from gastown.supervision import boot, deacon, dogs, keepalive
 from gastown.supervision.settings import Settings, load
 from tests.supervision.conftest import configure
-from tests.supervision.test_witness import feed
+from tests.supervision.test_witness import escalations
 from tests.work.conftest import wait_for
 
 
@@ -41,8 +41,9 @@ def test_a_crash_loop_is_escalated_once_and_not_restarted(town, rig):
     assert deacon.patrol(town, now=t)["revived"] == {"demo/witness": "gave_up"}
     assert deacon.patrol(town, now=t + 1)["revived"] == {"demo/witness": "gave_up"}
     assert not Tmux.for_town(town).has("gt-demo-witness")
-    escalations = feed(town, "escalated")
-    assert len(escalations) == 1 and "crash loop" in escalations[0]["title"]
+    raised = escalations(town)
+    assert len(raised) == 1 and "crash loop" in raised[0]["message"]
+    assert raised[0]["created_by"] == "deacon" and raised[0]["severity"] == "CRITICAL"
     # once the window passes over the old restarts, it is restarted again
     assert deacon.patrol(town, now=t + 600)["revived"] == {"demo/witness": "restarted"}
 
@@ -133,15 +134,12 @@ def test_a_deacon_just_started_is_not_stale(town, rig):
 
 
 def test_a_rig_with_requests_waiting_gets_its_refinery_woken(town, rig, monkeypatch):
-    import types
-
     from gastown.beads import store
 
+    monkeypatch.setenv("GT_REFINERY_AUTOSTART", "1")
     spawned: list[str] = []
-    fake = types.SimpleNamespace(autostart_allowed=lambda town, rig: True,
-                                 running=lambda town, rig: False,
-                                 spawn=lambda town, rig: spawned.append(rig))
-    monkeypatch.setattr("gastown.supervision.refinery_link._process", lambda: fake)
+    monkeypatch.setattr("gastown.refinery.process.spawn",
+                        lambda town, rig: spawned.append(rig))
     t = time.time()
     assert "demo/refinery" not in deacon.patrol(town, now=t)["revived"]  # nothing queued
     with store.transaction(town) as snap:
@@ -151,4 +149,4 @@ def test_a_rig_with_requests_waiting_gets_its_refinery_woken(town, rig, monkeypa
         store.apply(town, snap, store.Change(put={mr["id"]: mr}), "an MR\n")
     assert deacon.patrol(town, now=t + 1)["revived"]["demo/refinery"] == "restarted"
     assert deacon.patrol(town, now=t + 2)["revived"]["demo/refinery"] == "waiting"
-    assert spawned == [rig]
+    assert spawned == [rig, rig]  # once by the mq_queued reaction, once by the Deacon

@@ -22,6 +22,10 @@ def feed(town, kind: str) -> list[dict]:
     return [e for e in events if e["type"] == kind]
 
 
+def escalations(town) -> list[dict]:
+    return [b for b in ledger(town, "work") if b.get("issue_type") == "escalation"]
+
+
 def ran(town, bead: str) -> list[str]:
     path = town.root / ".gastown" / f"ran-{bead}"
     return path.read_text().split() if path.exists() else []
@@ -49,8 +53,9 @@ def test_a_stuck_polecat_is_nudged_then_restarted_then_escalated(town, gt, bd, r
     assert at(13) == []  # the restart's own output is the new baseline
     assert at(19) == ["escalated"]
     assert at(40) == []  # escalated once, then left to whoever was told
-    assert [e["bead"] for e in feed(town, "escalated")] == [f"{rig}/witness"]
-    assert "demo/nux on " + bead in feed(town, "escalated")[0]["title"]
+    assert [e["source"] for e in escalations(town)] == ["hq-demo-witness"]
+    assert "demo/nux on " + bead in escalations(town)[0]["message"]
+    assert [e["bead"] for e in feed(town, "witness_escalated")] == ["demo/nux"]
     assert Tmux.for_town(town).has("gt-demo-nux")
     saved = json.loads((town.root / ".gastown" / "witness" / "demo.json").read_text())
     assert saved["polecats"]["nux"]["health"] == "stuck"
@@ -91,7 +96,8 @@ def test_a_permission_prompt_is_escalated_at_once(town, gt, bd, rig):
     done = witness.cycle(town, rig)
     assert [a["action"] for a in done["actions"]] == ["escalated"]
     assert done["polecats"]["nux"]["health"] == "needs_input"
-    assert "permission prompt" in feed(town, "escalated")[0]["title"]
+    assert "permission prompt" in escalations(town)[0]["message"]
+    assert escalations(town)[0]["severity"] == "HIGH"
     assert witness.cycle(town, rig)["actions"] == []  # once
 
 
@@ -158,4 +164,4 @@ def test_a_polecat_that_dies_at_once_is_restarted_with_backoff_then_escalated(to
     assert at(11) == ["restarted"]
     assert at(12) == ["escalated"]  # two restarts in the window: a crash loop
     assert at(40) == []  # escalated once; no more restarts while the window holds them
-    assert "crash loop" in feed(town, "escalated")[0]["title"]
+    assert "crash loop" in escalations(town)[0]["message"]

@@ -1,0 +1,3 @@
+"""textkit: small text helpers."""
+
+from .words import count_words
