@@ -22,7 +22,8 @@ for p in (str(HERE), str(HERE.parent)):
 
 import harness  # noqa: E402
 
-SUITE = ("ledger", "hooks", "writers", "molecules", "cli", "agents", "refinery", "liveview")
+SUITE = ("ledger", "hooks", "writers", "molecules", "cli", "agents", "refinery", "liveview",
+         "supervision")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -67,10 +67,12 @@ def prompt_file(town: Town, agent: Bead) -> Path:
     return town.state / "prompts" / f"{session_of(agent)}.txt"
 
 
-def start(town: Town, agent: Bead, runtime: Runtime | None) -> str:
+def start(town: Town, agent: Bead, runtime: Runtime | None,
+          program: list[str] | None = None) -> str:
     """Start the agent's session (no-op when it runs); returns the session name.
 
-    With no runtime (crew), the session is an interactive shell."""
+    With no runtime (crew), the session is an interactive shell; `program` replaces
+    the runtime's command (the supervision roles run gastown's own loops)."""
     tmux = Tmux.for_town(town)
     name = session_of(agent)
     if tmux.has(name):
@@ -83,8 +85,9 @@ def start(town: Town, agent: Bead, runtime: Runtime | None) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(first_prompt(agent) + "\n")
         env["GT_PROMPT_FILE"] = str(path)
-    tmux.start(name, cwd=str(cwd), env=env, command=command_for(agent, runtime))
-    if runtime is not None and runtime.prompt == "typed" and runtime.prime == "prompt":
+    tmux.start(name, cwd=str(cwd), env=env, command=program or command_for(agent, runtime))
+    if (program is None and runtime is not None and runtime.prompt == "typed"
+            and runtime.prime == "prompt"):
         _type_first_prompt(town, agent, name, runtime)
     return name
 
@@ -130,11 +133,12 @@ def stop_rig(town: Town, rig: str) -> None:
             tmux.stop(name)
 
 
-def respawn(town: Town, agent: Bead, runtime: Runtime | None) -> str:
+def respawn(town: Town, agent: Bead, runtime: Runtime | None,
+            program: list[str] | None = None) -> str:
     """A fresh session program for the agent: in place when it runs, else started."""
     tmux = Tmux.for_town(town)
     name = session_of(agent)
     if not tmux.has(name):
-        return start(town, agent, runtime)
-    tmux.respawn(name, command_for(agent, runtime))
+        return start(town, agent, runtime, program)
+    tmux.respawn(name, program or command_for(agent, runtime))
     return name

@@ -13,6 +13,7 @@ import hashlib
 import os
 import shlex
 import shutil
+import time
 from typing import TYPE_CHECKING, Any
 
 from gastown.errors import GastownError, NotFound
@@ -29,6 +30,7 @@ WIDTH, HEIGHT = 200, 50
 # What tmux says when no server listens on the socket (a stale file, or none at all),
 # or when the server exits under the call (its last session just ended).
 _GONE = ("no server running on", "(No such file or directory)", "server exited unexpectedly")
+EXITING_RETRIES = 5
 
 
 def socket_name(town: Town) -> str:
@@ -95,10 +97,21 @@ class Tmux:
         """A new detached session running `command` (argv; None: the default shell)."""
         if self.has(name):
             raise GastownError(f"tmux session {name} is already running")
-        self.server.new_session(
-            session_name=name, start_directory=str(cwd), environment=dict(env),
-            window_command=shlex.join(command) if command else None,
-            x=WIDTH, y=HEIGHT, attach=False)
+        from libtmux.exc import LibTmuxException
+
+        for attempt in range(EXITING_RETRIES + 1):
+            try:
+                self.server.new_session(
+                    session_name=name, start_directory=str(cwd), environment=dict(env),
+                    window_command=shlex.join(command) if command else None,
+                    x=WIDTH, y=HEIGHT, attach=False)
+                return
+            except LibTmuxException as e:
+                # The server was exiting (its last session had just ended) when asked:
+                # once it is gone, the next new-session starts a fresh one.
+                if _GONE[2] not in str(e) or attempt == EXITING_RETRIES:
+                    raise GastownError(f"tmux new-session {name} failed: {e}") from None
+                time.sleep(0.05 * (attempt + 1))
 
     def running(self) -> set[str]:
         """Names of the sessions on this server (one tmux call; empty when it is not up)."""

@@ -29,6 +29,9 @@ GROUPS: tuple[tuple[str | None, str], ...] = (
     (None, "gastown.liveview.commands"),
     (None, "gastown.escalations.commands"),
     ("scheduler", "gastown.scheduler.commands"),
+    (None, "gastown.supervision.commands"),
+    ("witness", "gastown.supervision.witness_commands"),
+    ("deacon", "gastown.supervision.deacon_commands"),
 )
 
 

@@ -1,0 +1,1 @@
+"""Supervision: the daemon, Boot, the Deacon and its Dogs, each rig's Witness."""
