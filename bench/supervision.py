@@ -27,8 +27,10 @@ for _p in (str(HERE), str(HERE.parent)):
 
 import harness  # noqa: E402
 import synth  # noqa: E402
-from agents import SESSIONS, _bin, _kill, _run, _sessions_running, _town_with_rig  # noqa: E402
+from agents import SESSIONS, _kill, _sessions_running, _town_with_rig  # noqa: E402
 from harness import Context, Measurement, Report, Table, fmt_s  # noqa: E402
+from harness import output as _run  # noqa: E402
+from harness import project_bin as _bin  # noqa: E402
 
 NAME = "supervision"
 DESCRIPTION = f"one Witness cycle over {SESSIONS} live polecats (target 1 s)"
@@ -42,6 +44,9 @@ def run(ctx: Context) -> Report:
     report = Report()
     env = synth.bench_env(ctx.workdir / "home")
     root = _town_with_rig(ctx, env, "witness-town")
+    limits = root / "town.toml"  # the town's own cap on polecats at work, raised
+    limits.write_text(limits.read_text().replace("max_polecats = 8",
+                                                 f"max_polecats = {SESSIONS + 10}"))
     env = {**env, "GT_TOWN": str(root)}
     beads = [json.loads(_run([_bin("bd"), "create", f"job {i}", "--json"], env, root))["id"]
              for i in range(SESSIONS)]
