@@ -77,6 +77,9 @@ def _town_with_rig(ctx: Context, env: dict[str, str], name: str) -> Path:
     toml = info.root / "rigs" / "demo" / "rig.toml"
     toml.write_text(toml.read_text().replace('"polecat-work"', '"bench-work"')
                     .replace("max_polecats = 10", f"max_polecats = {SESSIONS + 10}"))
+    limits = info.root / "town.toml"  # the town's own cap too, or the scheduler queues them
+    limits.write_text(limits.read_text().replace("max_polecats = 8",
+                                                 f"max_polecats = {SESSIONS + 10}"))
     return info.root
 
 

@@ -76,6 +76,8 @@ def _town(ctx: Context, env: dict[str, str]) -> Path:
     (formulas / "bench-idle.formula.toml").write_text(FORMULA)
     toml = info.root / "rigs" / "demo" / "rig.toml"
     toml.write_text(toml.read_text().replace('"polecat-work"', '"bench-idle"'))
+    limits = info.root / "town.toml"  # the town's cap (8) would queue some of the sessions
+    limits.write_text(limits.read_text().replace("max_polecats = 8", "max_polecats = 40"))
     return info.root
 
 

@@ -14,6 +14,7 @@ import sys
 from gastown.errors import GastownError
 
 _LOG: list[object] = []
+RESTART_WAIT = 15.0  # seconds
 
 
 def _say(text: str) -> None:
@@ -50,7 +51,8 @@ def main() -> int:
         return 0
     _say(f"{info['agent']}: working on {info['hook']}: {info['bead'].get('title', '')}")
     if info["molecule"]:
-        result = runtime.run(town, info["molecule"], report=_say)
+        # A session replaced by a restart may still be ending its runtime: wait for it.
+        result = runtime.run(town, info["molecule"], report=_say, lock_wait=RESTART_WAIT)
         if result.state != model.DONE:
             _say(f"molecule {result.mol_id} is {result.state}; stopping here")
             return result.exit_code or 1

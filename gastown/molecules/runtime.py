@@ -267,7 +267,8 @@ def _runnable(mol: Molecule, states: dict[str, str], running: dict[str, StepProc
 
 class Runtime:
     def __init__(self, town: Town, name: str, *, jobs: int = DEFAULT_JOBS,
-                 gate_wait: float = DEFAULT_GATE_WAIT, report: Report | None = None) -> None:
+                 gate_wait: float = DEFAULT_GATE_WAIT, report: Report | None = None,
+                 lock_wait: float = 0) -> None:
         if jobs < 1:
             raise GastownError(f"--jobs must be at least 1, got {jobs}")
         self.town = town
@@ -275,6 +276,7 @@ class Runtime:
         self.jobs = jobs
         self.gate_wait = gate_wait
         self.report = report or (lambda text: None)
+        self.lock_wait = lock_wait
         self.running: dict[str, StepProcess] = {}
         self.results: queue.Queue[Outcome] = queue.Queue()
         self.last_kick = 0.0
@@ -284,7 +286,7 @@ class Runtime:
     # -- the loop -----------------------------------------------------------------
 
     def run(self) -> RunResult:
-        with runner_lock(self.town, self.mol_id):
+        with runner_lock(self.town, self.mol_id, self.lock_wait):
             for pid in reap_stale(self.town, self.mol_id):
                 self.report(f"killed process {pid} left running by an earlier run")
             self.last_kick = time.monotonic()
@@ -499,6 +501,8 @@ class Runtime:
 
 
 def run(town: Town, name: str, *, jobs: int = DEFAULT_JOBS,
-        gate_wait: float = DEFAULT_GATE_WAIT, report: Report | None = None) -> RunResult:
+        gate_wait: float = DEFAULT_GATE_WAIT, report: Report | None = None,
+        lock_wait: float = 0) -> RunResult:
     """Run molecule (or wisp) `name` in the foreground until done, failed or waiting."""
-    return Runtime(town, name, jobs=jobs, gate_wait=gate_wait, report=report).run()
+    return Runtime(town, name, jobs=jobs, gate_wait=gate_wait, report=report,
+                   lock_wait=lock_wait).run()

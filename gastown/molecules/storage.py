@@ -213,12 +213,14 @@ def lock_path(town: Town, mol_id: str) -> Path:
 
 
 @contextmanager
-def runner_lock(town: Town, mol_id: str) -> Iterator[None]:
-    """Only one runtime works on a molecule at a time (the kernel frees it on death)."""
+def runner_lock(town: Town, mol_id: str, wait: float = 0) -> Iterator[None]:
+    """Only one runtime works on a molecule at a time (the kernel frees it on death).
+
+    `wait`: seconds to wait for a runtime that is ending (a session being replaced)."""
     from gastown import locks
 
     path = lock_path(town, mol_id)
-    with locks.held(path, wait=0) as taken:
+    with locks.held(path, wait=wait) as taken:
         if not taken:
             raise GastownError(f"molecule {mol_id} is already being run by another "
                                f"`gt mol run` (lock {path})")
