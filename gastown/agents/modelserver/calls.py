@@ -27,14 +27,19 @@ def _first(options: tuple[str, ...], present: Schemas | dict[str, Any]) -> str |
     return next((o for o in options if o in present), None)
 
 
-def _shell(command: str, tools: Schemas) -> Call | None:
+def _shell(command: str, tools: Schemas, escalate: bool = False) -> Call | None:
     name = _first(SHELL_TOOLS, tools)
     if name is None:
         return None
     arg = _first(COMMAND_ARGS, tools[name]) or "command"
     if tools[name].get(arg, {}).get("type") == "array":
-        return Call(name, {arg: ["bash", "-lc", command]})
-    return Call(name, {arg: command})
+        arguments: dict[str, Any] = {arg: ["bash", "-lc", command]}
+    else:
+        arguments = {arg: command}
+    if escalate and "sandbox_permissions" in tools[name]:
+        arguments |= {"sandbox_permissions": "require_escalated",
+                      "justification": f"The script runs `{command}`."}
+    return Call(name, arguments)
 
 
 def _write(step: Step, tools: Schemas) -> Call | None:
@@ -49,7 +54,7 @@ def _write(step: Step, tools: Schemas) -> Call | None:
 def call_for(step: Step, tools: Schemas) -> Call | None:
     """The call playing `step`, or None when the client offers no tool that can."""
     if step.kind == "shell":
-        return _shell(step.command, tools)
+        return _shell(step.command, tools, step.escalate)
     return _write(step, tools)
 
 

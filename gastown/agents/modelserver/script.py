@@ -2,7 +2,9 @@
 
 A script file (JSON or TOML) is either one agent's script or `{"agents": {NAME: script}}`;
 an agent's script is `{"steps": [...], "final": "text"}`. A step is one tool call:
-`{"shell": "touch marker"}` runs a command through the client's shell tool,
+`{"shell": "touch marker"}` runs a command through the client's shell tool (with
+`"escalate": true` it also asks to run outside the client's sandbox, where the tool
+lets the model ask, as Codex's does: that makes Codex ask for approval),
 `{"write": {"path": "notes.txt", "content": "..."}}` writes a file. Requests reach an
 agent's script by a first path segment naming it (`/NAME/v1/messages`); requests
 without one, or naming an agent the file does not list, play `default` (or the only one).
@@ -24,6 +26,7 @@ class Step(NamedTuple):
     command: str = ""
     path: str = ""
     content: str = ""
+    escalate: bool = False
 
 
 class Script(NamedTuple):
@@ -32,14 +35,15 @@ class Script(NamedTuple):
 
 
 def parse_step(data: Any, where: str) -> Step:
-    if isinstance(data, dict) and isinstance(data.get("shell"), str) and len(data) == 1:
-        return Step("shell", command=data["shell"])
+    if (isinstance(data, dict) and isinstance(data.get("shell"), str)
+            and set(data) <= {"shell", "escalate"} and isinstance(data.get("escalate", False), bool)):
+        return Step("shell", command=data["shell"], escalate=data.get("escalate", False))
     if isinstance(data, dict) and isinstance(data.get("write"), dict) and len(data) == 1:
         write = data["write"]
         if isinstance(write.get("path"), str) and isinstance(write.get("content"), str):
             return Step("write", path=write["path"], content=write["content"])
-    raise GastownError(f"{where}: a step is {{shell = CMD}} or {{write = {{path, content}}}}, "
-                       f"got {data!r}")
+    raise GastownError(f"{where}: a step is {{shell = CMD[, escalate = BOOL]}} or "
+                       f"{{write = {{path, content}}}}, got {data!r}")
 
 
 def parse_script(data: Any, where: str) -> Script:
