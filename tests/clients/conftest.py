@@ -56,17 +56,18 @@ def _require_namespace() -> None:
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Callable[[dict[str, Any]], Sandbox]]:
-    """Start a sandbox playing a model-server script; its tmux server is the test's own."""
+def sandbox(tmp_path: Path) -> Iterator[Callable[..., Sandbox]]:
+    """Start a sandbox playing a model-server script; its tmux server is the test's own
+    (on `socket`, by default a fresh name)."""
     started: list[Sandbox] = []
 
-    def start(script: dict[str, Any]) -> Sandbox:
+    def start(script: dict[str, Any], socket: str = "") -> Sandbox:
         _require_namespace()
         where = tmp_path / f"sandbox{len(started) + 1}"
         where.mkdir()
         (where / "script.json").write_text(json.dumps(script))
         port_file, log = where / "port", where / "requests.jsonl"
-        socket = f"gt-test-{secrets.token_hex(4)}"
+        socket = socket or f"gt-test-{secrets.token_hex(4)}"
         server = [sys.executable, "-m", "gastown.agents.modelserver", "--script",
                   str(where / "script.json"), "--log", str(log), "--port-file", str(port_file)]
         errors = open(where / "stderr", "wb")
