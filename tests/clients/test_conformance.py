@@ -144,3 +144,25 @@ def test_a_nudge_while_busy_is_queued_and_delivered_once_idle(
     # sleep's result (the one the script answered with its final text) came before it.
     finished = min(r["n"] for r in agent.box.requests() if count_results(r["body"]) == 1)
     assert min(r["n"] for r in agent.requests_mentioning("Check your mail, please.")) > finished
+
+
+@pytest.mark.parametrize("name", CLIENTS)
+def test_a_session_gastown_starts_sends_the_first_prompt_to_the_model(
+        sandbox: Callable[..., Sandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        name: str) -> None:
+    from gastown.agents import sessions
+
+    town = Town(tmp_path / "town")
+    town.root.mkdir()
+    box = sandbox({"steps": [{"shell": "touch started"}], "final": "Primed."}, socket_name(town))
+    monkeypatch.setenv("GT_MODEL_URL", box.url)
+    agent = {"name": "mayor", "role": "mayor"}
+    runtime = runtimes.load(None, name)
+    with FileLock(START_LOCK):
+        session = sessions.start(town, agent, runtime)
+        eventually(lambda: (town.root / "started").exists(), TURN_TIMEOUT,
+                   what="the scripted tool to run in the town")
+    prompted = [r for r in box.requests() if sessions.first_prompt(agent) in json.dumps(r["body"])]
+    assert prompted and all(r["agent"] == session for r in prompted)
+    assert (town.state / "homes" / session).is_dir()
+    eventually(lambda: pane_state(box.tmux.capture(session), patterns_of(runtime)) == "ready")
