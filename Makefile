@@ -7,7 +7,7 @@ APT_PACKAGES := git tmux taskwarrior hyperfine
 # Real agent clients, pinned, installed into this checkout (never globally); the
 # runtime presets find them through `{clients}` (gastown.agents.runtimes.clients_bin).
 CLIENTS := .clients
-CLIENT_PACKAGES := @anthropic-ai/claude-code@2.1.197 @openai/codex@0.171.0
+CLIENT_PACKAGES := @anthropic-ai/claude-code@2.1.197 @openai/codex@0.171.0 @google/gemini-cli@0.61.0
 
 .PHONY: setup clients test demo bench lint clean
 
@@ -38,7 +38,7 @@ system-packages:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test: $(BIN)/gt
+test: $(BIN)/gt clients
 	$(BIN)/pytest -q -n 2
 
 demo: $(BIN)/gt

@@ -1,6 +1,6 @@
 """Per-agent homes for real clients, seeded so they start straight to their prompt.
 
-A runtime preset with `seed = "claude"` or `seed = "codex"` gets a HOME of its own
+A runtime preset with `seed = "claude"`, `"codex"` or `"gemini"` gets a HOME of its own
 (`.gastown/homes/<session>`), never the person's: the client's first-run dialogs are
 answered in its config, the agent's work folder is trusted, tool use is allowed (or,
 with `allow_tools=False`, left to ask), and the client talks to the model server at
@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-SEEDS = ("claude", "codex")
+SEEDS = ("claude", "codex", "gemini")
 TOKEN = "gastown-local"  # the local server checks no key; the clients want one set
 CLAUDE_TOOLS = ["Bash", "Write", "Edit"]
 
@@ -32,6 +32,8 @@ def seed(kind: str, home: Path, workdir: Path, model_url: str | None, *,
         return _claude(home, workdir, model_url, allow_tools)
     if kind == "codex":
         return _codex(home, workdir, model_url, allow_tools)
+    if kind == "gemini":
+        return _gemini(home, workdir, model_url)
     raise ValueError(f"no seed for {kind!r} (seeds: {', '.join(SEEDS)})")
 
 
@@ -72,3 +74,14 @@ def _codex(home: Path, workdir: Path, model_url: str | None, allow_tools: bool) 
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return {"HOME": str(home), "CODEX_HOME": str(config.parent), "GT_MODEL_KEY": TOKEN}
+
+
+def _gemini(home: Path, workdir: Path, model_url: str | None) -> dict[str, str]:
+    # Tool approval is the preset's --approval-mode, not the config's.
+    _write_json(home / ".gemini" / "settings.json",
+                {"security": {"auth": {"selectedType": "gemini-api-key"}}})
+    _write_json(home / ".gemini" / "trustedFolders.json", {str(workdir.resolve()): "TRUST_FOLDER"})
+    env = {"HOME": str(home), "GEMINI_API_KEY": TOKEN}
+    if model_url:
+        env["GOOGLE_GEMINI_BASE_URL"] = model_url
+    return env

@@ -55,7 +55,7 @@ def test_presets_declare_their_seed_and_unknown_seeds_are_refused() -> None:
     assert runtimes.load(None, "claude").seed == "claude"
     assert runtimes.load(None, "codex").seed == "codex"
     assert runtimes.load(None, "shell").seed is None
-    with pytest.raises(GastownError, match="seed must be one of claude, codex"):
+    with pytest.raises(GastownError, match="seed must be one of claude, codex, gemini"):
         runtimes.parse("x", {"command": ["x"], "ready": "r", "busy": "b", "seed": "vim"}, "x.toml")
 
 
@@ -92,3 +92,14 @@ def test_a_session_of_a_seeded_runtime_gets_its_own_home(
         assert (home / ".claude.json").exists()
     finally:
         Tmux.for_town(town).kill_server()
+
+
+def test_gemini_home_picks_key_auth_and_trusts_the_work_folder(tmp_path: Path) -> None:
+    home, work = tmp_path / "home", tmp_path / "work"
+    env = clientconfig.seed("gemini", home, work, "http://127.0.0.1:9/gt-rig-a")
+    settings = json.loads((home / ".gemini" / "settings.json").read_text())
+    assert settings["security"]["auth"]["selectedType"] == "gemini-api-key"
+    trusted = json.loads((home / ".gemini" / "trustedFolders.json").read_text())
+    assert trusted == {str(work.resolve()): "TRUST_FOLDER"}
+    assert env == {"HOME": str(home), "GEMINI_API_KEY": clientconfig.TOKEN,
+                   "GOOGLE_GEMINI_BASE_URL": "http://127.0.0.1:9/gt-rig-a"}

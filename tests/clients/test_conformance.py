@@ -25,7 +25,9 @@ from tests.clients.conftest import Sandbox, eventually
 
 pytestmark = pytest.mark.clients
 
-CLIENTS = ["claude", "codex"]
+CLIENTS = ["claude", "codex", "gemini"]
+# Gemini CLI allows tools by its command line, not its config.
+AUTO_ALLOW = "--approval-mode=yolo"
 SESSION = "gt-rig-agent"
 START_LOCK = Path(tempfile.gettempdir()) / "gastown-client-start.lock"
 READY_TIMEOUT = 60.0
@@ -76,8 +78,9 @@ def client(sandbox: Callable[..., Sandbox], tmp_path: Path) -> Callable[..., Cli
         env = clientconfig.seed(runtime.seed, tmp_path / "home", work, f"{box.url}/{SESSION}",
                                 allow_tools=allow_tools)
         launched = Client(box, town, work, patterns_of(runtime))
+        command = [a for a in runtime.argv(None) if allow_tools or a != AUTO_ALLOW]
         with FileLock(START_LOCK):
-            box.tmux.start(SESSION, cwd=work, env=env, command=runtime.argv(None))
+            box.tmux.start(SESSION, cwd=work, env=env, command=command)
             launched.wait_for("ready", READY_TIMEOUT)
         return launched
 
@@ -85,12 +88,16 @@ def client(sandbox: Callable[..., Sandbox], tmp_path: Path) -> Callable[..., Cli
 
 
 def result_ids(body: dict[str, Any]) -> list[str]:
-    """The call ids of the tool results in one request (Messages or Responses)."""
+    """The call ids of the tool results in one request (Messages, Responses or Gemini's;
+    Gemini's results carry no id: they are numbered in order)."""
     found = [part["tool_use_id"] for message in body.get("messages", [])
              if isinstance(message.get("content"), list) for part in message["content"]
              if isinstance(part, dict) and part.get("type") == "tool_result"]
-    return found + [item["call_id"] for item in body.get("input") or []
-                    if isinstance(item, dict) and item.get("type") == "function_call_output"]
+    found += [item["call_id"] for item in body.get("input") or []
+              if isinstance(item, dict) and item.get("type") == "function_call_output"]
+    gemini = [part["functionResponse"] for content in body.get("contents", [])
+              for part in content.get("parts", []) if "functionResponse" in part]
+    return found + [f"{result.get('name')}#{i + 1}" for i, result in enumerate(gemini)]
 
 
 def count_results(body: dict[str, Any]) -> int:

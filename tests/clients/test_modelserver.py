@@ -218,3 +218,31 @@ def test_the_command_line_writes_its_port(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(5)
+
+
+def gemini_request(results: int) -> dict[str, Any]:
+    contents: list[dict[str, Any]] = [{"role": "user", "parts": [{"text": "go"}]}]
+    for _ in range(results):
+        contents += [
+            {"role": "model", "parts": [{"functionCall": {"name": "run_shell_command", "args": {}}}]},
+            {"role": "user", "parts": [{"functionResponse": {"name": "run_shell_command",
+                                                             "response": {"output": "ok"}}}]}]
+    return {"contents": contents, "tools": [{"functionDeclarations": [{
+        "name": "run_shell_command",
+        "parametersJsonSchema": {"properties": {"command": {"type": "string"}}}}]}]}
+
+
+def test_gemini_stream_and_its_json_router_request(server: ModelServer) -> None:
+    path = "/alpha/v1beta/models/m:streamGenerateContent?alt=sse"
+    ((name, chunk),) = sse(post(server, path, gemini_request(0))[2])
+    assert name is None
+    assert chunk["candidates"][0]["content"]["parts"] == [
+        {"functionCall": {"name": "run_shell_command", "args": {"command": "touch marker"}}}]
+    ((_, chunk),) = sse(post(server, path, gemini_request(2))[2])
+    assert chunk["candidates"][0]["content"]["parts"] == [{"text": "All done."}]
+    router = {"contents": [{"role": "user", "parts": [{"text": "which model?"}]}],
+              "generationConfig": {"responseJsonSchema": {"type": "object", "properties": {
+                  "model_choice": {"type": "string", "enum": ["flash", "pro"]}}}}}
+    reply = json.loads(post(server, "/alpha/v1beta/models/m:generateContent", router)[2])
+    assert json.loads(reply["candidates"][0]["content"]["parts"][0]["text"]) == {"model_choice": "flash"}
+    assert split_path("/v1beta/models/m:generateContent") == (None, "/v1beta/models/m:generateContent")

@@ -8,7 +8,8 @@ from gastown.agents.modelserver.script import Step
 
 # Tools are found by name and their arguments by property name, so one script plays on
 # every client: Claude's Bash{command} and Write{file_path, content}, Codex's
-# exec_command{cmd}, OpenCode's bash{command} and write{filePath, content}.
+# exec_command{cmd}, Gemini CLI's run_shell_command{command} and write_file{file_path,
+# content}, OpenCode's bash{command} and write{filePath, content}.
 SHELL_TOOLS = ("Bash", "bash", "exec_command", "shell", "run_shell_command")
 COMMAND_ARGS = ("command", "cmd")
 WRITE_TOOLS = ("Write", "write", "write_file")

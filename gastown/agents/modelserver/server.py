@@ -9,10 +9,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from gastown.agents.modelserver import anthropic, openai
+from gastown.agents.modelserver import anthropic, gemini, openai
 from gastown.agents.modelserver.script import Script, for_agent
 
 HOST = "127.0.0.1"
+API_ROOTS = ("v1", "v1beta")
 
 
 class ModelServer(ThreadingHTTPServer):
@@ -54,7 +55,7 @@ def split_path(path: str) -> tuple[str | None, str]:
     """(agent, API path) of `/NAME/v1/...` or `/v1/...`; the query is dropped."""
     path = path.split("?", 1)[0]
     parts = path.strip("/").split("/")
-    if parts and parts[0] != "v1" and len(parts) > 1:
+    if parts and parts[0] not in API_ROOTS and len(parts) > 1:
         return parts[0], "/" + "/".join(parts[1:])
     return None, path
 
@@ -101,6 +102,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._sse([(None, c) for c in openai.chat_stream(body, script, number)], done=True)
             else:
                 self._json(200, openai.chat(body, script, number))
+        elif api.endswith(":streamGenerateContent"):
+            self._sse([(None, gemini.reply(body, script))])
+        elif api.endswith(":generateContent"):
+            self._json(200, gemini.reply(body, script))
         else:
             self._json(404, {"error": {"type": "not_found", "message": f"no route {api}"}})
 
