@@ -110,15 +110,19 @@ def tool_results(client: Client) -> list[str]:
 
 
 @pytest.mark.parametrize("name", CLIENTS)
-def test_a_prompt_runs_the_scripted_tool_and_the_pane_reads_busy_then_ready(
-        client: Callable[..., Client], name: str) -> None:
-    agent = client(name, {"steps": [{"shell": "touch marker"}, {"shell": "sleep 2"}],
-                          "final": "All done here."})
+def test_a_prompt_runs_the_scripted_tools_and_the_pane_reads_busy_then_ready(
+        client: Callable[..., Client], name: str, tmp_path: Path) -> None:
+    notes = tmp_path / "work" / "notes.txt"
+    agent = client(name, {"steps": [
+        {"shell": "touch marker"},
+        {"write": {"path": str(notes), "content": "written by the script\n"}},
+        {"shell": "sleep 2"}], "final": "All done here."})
     assert agent.nudge("Please run the scripted steps.", wait=10) == "delivered"
     agent.wait_for("busy")
     agent.wait_for("ready")
     assert (agent.work / "marker").exists()
-    assert len(tool_results(agent)) == 2
+    assert notes.read_text() == "written by the script\n"
+    assert len(tool_results(agent)) == 3
     assert agent.requests_mentioning("Please run the scripted steps.")
     assert "All done here." in agent.screen()
 
@@ -133,6 +137,17 @@ def test_a_permission_prompt_reads_needs_input_and_gets_no_nudge(
     assert agent.nudge("are you there?") == "queued"
     assert not (agent.work / "marker").exists()
     assert not agent.requests_mentioning("are you there?")
+
+
+@pytest.mark.parametrize("name", ["claude", "gemini"])
+def test_a_file_write_that_needs_permission_reads_needs_input(
+        client: Callable[..., Client], name: str, tmp_path: Path) -> None:
+    notes = tmp_path / "work" / "notes.txt"
+    agent = client(name, {"steps": [{"write": {"path": str(notes), "content": "x\n"}}]},
+                   allow_tools=False)
+    assert agent.nudge("Please run the scripted steps.", wait=10) == "delivered"
+    agent.wait_for("needs_input")
+    assert not notes.exists()
 
 
 @pytest.mark.parametrize("name", CLIENTS)
