@@ -6,11 +6,16 @@ attempt fails at once. `argv` wraps a command so that, inside a fresh namespace,
 loopback comes up, a tmux server starts on the given socket, and then the command runs
 (the scripted model server, typically). Panes that server starts later are inside the
 namespace too, while gastown, outside, drives that server through its socket file.
+Some clients leave processes behind when their pane closes (Gemini CLI's relaunched
+node survives the hangup); `end` stops everything in the namespace.
 """
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
+import time
 
 # Run by sh inside the namespace: $1 is the tmux socket name (empty: no tmux server),
 # the rest is the command. exit-empty off keeps the server up with no sessions yet.
@@ -42,3 +47,34 @@ def why_not() -> str | None:
     if interfaces != ["lo"]:
         return f"the new namespace has interfaces up besides loopback: {interfaces}"
     return None
+
+
+def namespace_of(pid: int) -> str | None:
+    """The network namespace of process `pid` (`net:[inode]`), None once it is gone."""
+    try:
+        return os.readlink(f"/proc/{pid}/ns/net")
+    except OSError:
+        return None
+
+
+def members(namespace: str) -> list[int]:
+    """The processes in network namespace `namespace`."""
+    return [int(entry) for entry in os.listdir("/proc")
+            if entry.isdigit() and namespace_of(int(entry)) == namespace]
+
+
+def end(namespace: str, grace: float = 3.0) -> None:
+    """Stop every process in `namespace`: SIGTERM, then SIGKILL what is left after `grace`."""
+    if namespace == namespace_of(os.getpid()):
+        raise ValueError(f"{namespace} is this process's own network namespace")
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in members(namespace):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + grace
+        while members(namespace) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not members(namespace):
+            return

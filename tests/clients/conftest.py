@@ -37,6 +37,7 @@ class Sandbox:
     url: str
     log: Path
     process: subprocess.Popen[bytes]
+    namespace: str = ""
 
     def requests(self, path: str = "") -> list[dict[str, Any]]:
         """The model server's requests so far (those whose path contains `path`)."""
@@ -83,14 +84,13 @@ def sandbox(tmp_path: Path) -> Iterator[Callable[..., Sandbox]]:
                             f"{(where / 'stderr').read_text()}", pytrace=False)
             time.sleep(0.05)
         box.url = f"http://127.0.0.1:{int(port_file.read_text())}"
+        box.namespace = loopback.namespace_of(process.pid) or ""  # the server runs inside now
         return box
 
     yield start
     for box in started:
         box.tmux.kill_server()
-        box.process.terminate()
-        try:
-            box.process.wait(5)
-        except subprocess.TimeoutExpired:
-            box.process.kill()
-            box.process.wait()
+        if box.namespace:
+            loopback.end(box.namespace)
+        box.process.kill()
+        box.process.wait()

@@ -4,9 +4,12 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.clients.conftest import Sandbox, eventually
 
@@ -41,11 +44,28 @@ def test_the_model_server_is_not_reachable_from_outside(
 
 
 def test_a_machine_without_namespaces_fails_loudly(monkeypatch: Any) -> None:
-    import pytest
-
     from gastown.agents import loopback
     from tests.clients.conftest import _require_namespace
 
     monkeypatch.setattr(loopback, "why_not", lambda: "`unshare --net` failed (Operation not permitted)")
     with pytest.raises(pytest.fail.Exception, match="cannot make one: `unshare --net` failed"):
         _require_namespace()
+
+
+def test_ending_the_namespace_stops_what_outlived_its_pane(
+        sandbox: Callable[..., Sandbox], tmp_path: Path) -> None:
+    from gastown.agents import loopback
+
+    box = sandbox({"final": "x"})
+    pid_file = tmp_path / "pid"
+    box.tmux.start("gt-leaver", cwd=tmp_path, env={}, command=[
+        "sh", "-c", 'setsid sleep 300 & echo $! > "$1"; sleep 300', "sh", str(pid_file)])
+    eventually(lambda: pid_file.exists() and pid_file.read_text().strip())
+    leaver = int(pid_file.read_text())
+    box.tmux.kill_server()
+    time.sleep(0.2)
+    assert loopback.namespace_of(leaver) == box.namespace
+    loopback.end(box.namespace)
+    assert loopback.members(box.namespace) == [] and loopback.namespace_of(leaver) is None
+    with pytest.raises(ValueError):
+        loopback.end(os.readlink("/proc/self/ns/net"))
