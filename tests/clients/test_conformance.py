@@ -7,6 +7,7 @@ Client starts are serialised across test workers (a start costs a few CPU second
 from __future__ import annotations
 
 import json
+import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -176,6 +177,9 @@ def test_a_session_gastown_starts_sends_the_first_prompt_to_the_model(
 
     town = Town(tmp_path / "town")
     town.root.mkdir()
+    # A git repository, as a town is: there Codex asks whether to trust the folder
+    # unless its seeded config says so.
+    subprocess.run(["git", "init", "-q", str(town.root)], check=True)
     box = sandbox({"steps": [{"shell": "touch started"}], "final": "Primed."}, socket_name(town))
     monkeypatch.setenv("GT_MODEL_URL", box.url)
     agent = {"name": "mayor", "role": "mayor"}
