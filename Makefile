@@ -7,7 +7,8 @@ APT_PACKAGES := git tmux taskwarrior hyperfine
 # Real agent clients, pinned, installed into this checkout (never globally); the
 # runtime presets find them through `{clients}` (gastown.agents.runtimes.clients_bin).
 CLIENTS := .clients
-CLIENT_PACKAGES := @anthropic-ai/claude-code@2.1.197 @openai/codex@0.171.0 @google/gemini-cli@0.61.0
+CLIENT_PACKAGES := @anthropic-ai/claude-code@2.1.197 @openai/codex@0.171.0 @google/gemini-cli@0.61.0 \
+  opencode-ai@1.18.33
 
 .PHONY: setup clients test demo bench lint clean
 

@@ -1,6 +1,6 @@
 """Per-agent homes for real clients, seeded so they start straight to their prompt.
 
-A runtime preset with `seed = "claude"`, `"codex"` or `"gemini"` gets a HOME of its own
+A runtime preset with `seed = "claude"`, `"codex"`, `"gemini"` or `"opencode"` gets a HOME of its own
 (`.gastown/homes/<session>`), never the person's: the client's first-run dialogs are
 answered in its config, the agent's work folder is trusted, tool use is allowed (or,
 with `allow_tools=False`, left to ask), and the client talks to the model server at
@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-SEEDS = ("claude", "codex", "gemini")
+SEEDS = ("claude", "codex", "gemini", "opencode")
 TOKEN = "gastown-local"  # the local server checks no key; the clients want one set
 CLAUDE_TOOLS = ["Bash", "Write", "Edit"]
 
@@ -34,6 +34,8 @@ def seed(kind: str, home: Path, workdir: Path, model_url: str | None, *,
         return _codex(home, workdir, model_url, allow_tools)
     if kind == "gemini":
         return _gemini(home, workdir, model_url)
+    if kind == "opencode":
+        return _opencode(home, model_url, allow_tools)
     raise ValueError(f"no seed for {kind!r} (seeds: {', '.join(SEEDS)})")
 
 
@@ -85,3 +87,21 @@ def _gemini(home: Path, workdir: Path, model_url: str | None) -> dict[str, str]:
     if model_url:
         env["GOOGLE_GEMINI_BASE_URL"] = model_url
     return env
+
+
+def _opencode(home: Path, model_url: str | None, allow_tools: bool) -> dict[str, str]:
+    answer = "allow" if allow_tools else "ask"
+    config: dict[str, object] = {"autoupdate": False, "share": "disabled",
+                                 "permission": {"bash": answer, "edit": answer}}
+    if model_url:
+        # The OpenAI-compatible provider package ships inside OpenCode's binary.
+        config["provider"] = {"scripted": {
+            "npm": "@ai-sdk/openai-compatible", "name": "Scripted",
+            "options": {"baseURL": model_url.rstrip("/") + "/v1", "apiKey": TOKEN},
+            "models": {"scripted": {"name": "Scripted"}}}}
+        config["model"] = "scripted/scripted"
+    _write_json(home / ".config" / "opencode" / "opencode.json", config)
+    return {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_DATA_HOME": str(home / ".local" / "share"), "XDG_CACHE_HOME": str(home / ".cache"),
+            "XDG_STATE_HOME": str(home / ".local" / "state"),
+            "OPENCODE_DISABLE_MODELS_FETCH": "1", "OPENCODE_DISABLE_AUTOUPDATE": "1"}

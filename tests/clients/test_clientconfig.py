@@ -55,7 +55,7 @@ def test_presets_declare_their_seed_and_unknown_seeds_are_refused() -> None:
     assert runtimes.load(None, "claude").seed == "claude"
     assert runtimes.load(None, "codex").seed == "codex"
     assert runtimes.load(None, "shell").seed is None
-    with pytest.raises(GastownError, match="seed must be one of claude, codex, gemini"):
+    with pytest.raises(GastownError, match="seed must be one of claude, codex, gemini, opencode"):
         runtimes.parse("x", {"command": ["x"], "ready": "r", "busy": "b", "seed": "vim"}, "x.toml")
 
 
@@ -103,3 +103,16 @@ def test_gemini_home_picks_key_auth_and_trusts_the_work_folder(tmp_path: Path) -
     assert trusted == {str(work.resolve()): "TRUST_FOLDER"}
     assert env == {"HOME": str(home), "GEMINI_API_KEY": clientconfig.TOKEN,
                    "GOOGLE_GEMINI_BASE_URL": "http://127.0.0.1:9/gt-rig-a"}
+
+
+def test_opencode_home_holds_a_provider_for_the_model_server(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = clientconfig.seed("opencode", home, tmp_path, "http://127.0.0.1:9/gt-rig-a")
+    config = json.loads((home / ".config" / "opencode" / "opencode.json").read_text())
+    assert config["model"] == "scripted/scripted"
+    assert config["provider"]["scripted"]["options"]["baseURL"] == "http://127.0.0.1:9/gt-rig-a/v1"
+    assert config["permission"] == {"bash": "allow", "edit": "allow"}
+    assert env["XDG_CONFIG_HOME"] == str(home / ".config") and env["HOME"] == str(home)
+    clientconfig.seed("opencode", home, tmp_path, None, allow_tools=False)
+    config = json.loads((home / ".config" / "opencode" / "opencode.json").read_text())
+    assert config["permission"] == {"bash": "ask", "edit": "ask"} and "provider" not in config

@@ -26,7 +26,7 @@ from tests.clients.conftest import Sandbox, eventually
 
 pytestmark = pytest.mark.clients
 
-CLIENTS = ["claude", "codex", "gemini"]
+CLIENTS = ["claude", "codex", "gemini", "opencode"]
 # Gemini CLI allows tools by its command line, not its config.
 AUTO_ALLOW = "--approval-mode=yolo"
 SESSION = "gt-rig-agent"
@@ -89,11 +89,13 @@ def client(sandbox: Callable[..., Sandbox], tmp_path: Path) -> Callable[..., Cli
 
 
 def result_ids(body: dict[str, Any]) -> list[str]:
-    """The call ids of the tool results in one request (Messages, Responses or Gemini's;
-    Gemini's results carry no id: they are numbered in order)."""
+    """The call ids of the tool results in one request (Messages, chat completions,
+    Responses or Gemini's; Gemini's results carry no id: they are numbered in order)."""
     found = [part["tool_use_id"] for message in body.get("messages", [])
              if isinstance(message.get("content"), list) for part in message["content"]
              if isinstance(part, dict) and part.get("type") == "tool_result"]
+    found += [message["tool_call_id"] for message in body.get("messages", [])
+              if message.get("role") == "tool"]
     found += [item["call_id"] for item in body.get("input") or []
               if isinstance(item, dict) and item.get("type") == "function_call_output"]
     gemini = [part["functionResponse"] for content in body.get("contents", [])
@@ -140,7 +142,7 @@ def test_a_permission_prompt_reads_needs_input_and_gets_no_nudge(
     assert not agent.requests_mentioning("are you there?")
 
 
-@pytest.mark.parametrize("name", ["claude", "gemini"])
+@pytest.mark.parametrize("name", ["claude", "gemini", "opencode"])
 def test_a_file_write_that_needs_permission_reads_needs_input(
         client: Callable[..., Client], name: str, tmp_path: Path) -> None:
     notes = tmp_path / "work" / "notes.txt"
