@@ -1,10 +1,10 @@
 """Per-agent homes for real clients, seeded so they start straight to their prompt.
 
-A runtime preset with `seed = "claude"`, `"codex"`, `"gemini"` or `"opencode"` gets a HOME of its own
-(`.gastown/homes/<session>`), never the person's: the client's first-run dialogs are
-answered in its config, the agent's work folder is trusted, tool use is allowed (or,
-with `allow_tools=False`, left to ask), and the client talks to the model server at
-`model_url` (a path prefix such as `/<session>` picks the agent's script there).
+A runtime preset with `seed = "claude"`, `"codex"`, `"gemini"` or `"opencode"` gets a
+HOME of its own (`.gastown/homes/<session>`), never the person's: the client's first-run
+dialogs are answered in its config, the agent's work folder is trusted, tool use is
+allowed (or, with `allow_tools=False`, left to ask), and the client talks to the model
+server at `server_url` (a path prefix such as `/<session>` picks the agent's script there).
 """
 from __future__ import annotations
 
@@ -24,18 +24,18 @@ def model_url(session: str) -> str | None:
     return f"{base.rstrip('/')}/{session}" if base else None
 
 
-def seed(kind: str, home: Path, workdir: Path, model_url: str | None, *,
+def seed(kind: str, home: Path, workdir: Path, server_url: str | None, *,
          allow_tools: bool = True) -> dict[str, str]:
     """Write client `kind`'s config under `home`; the environment its session needs."""
     home.mkdir(parents=True, exist_ok=True)
     if kind == "claude":
-        return _claude(home, workdir, model_url, allow_tools)
+        return _claude(home, workdir, server_url, allow_tools)
     if kind == "codex":
-        return _codex(home, workdir, model_url, allow_tools)
+        return _codex(home, workdir, server_url, allow_tools)
     if kind == "gemini":
-        return _gemini(home, workdir, model_url)
+        return _gemini(home, workdir, server_url)
     if kind == "opencode":
-        return _opencode(home, model_url, allow_tools)
+        return _opencode(home, server_url, allow_tools)
     raise ValueError(f"no seed for {kind!r} (seeds: {', '.join(SEEDS)})")
 
 
@@ -44,7 +44,7 @@ def _write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
-def _claude(home: Path, workdir: Path, model_url: str | None, allow_tools: bool) -> dict[str, str]:
+def _claude(home: Path, workdir: Path, server_url: str | None, allow_tools: bool) -> dict[str, str]:
     # Without hasCompletedOnboarding it checks its vendor's reachability and exits.
     _write_json(home / ".claude.json", {
         "hasCompletedOnboarding": True,
@@ -54,8 +54,8 @@ def _claude(home: Path, workdir: Path, model_url: str | None, allow_tools: bool)
     _write_json(home / ".claude" / "settings.json", {"permissions": permissions})
     env = {"HOME": str(home), "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
            "DISABLE_AUTOUPDATER": "1"}
-    if model_url:
-        env |= {"ANTHROPIC_BASE_URL": model_url, "ANTHROPIC_AUTH_TOKEN": TOKEN}
+    if server_url:
+        env |= {"ANTHROPIC_BASE_URL": server_url, "ANTHROPIC_AUTH_TOKEN": TOKEN}
     return env
 
 
@@ -63,13 +63,13 @@ def _toml_string(text: str) -> str:
     return json.dumps(text)  # a JSON string is a TOML basic string
 
 
-def _codex(home: Path, workdir: Path, model_url: str | None, allow_tools: bool) -> dict[str, str]:
+def _codex(home: Path, workdir: Path, server_url: str | None, allow_tools: bool) -> dict[str, str]:
     lines = [f"approval_policy = {_toml_string('never' if allow_tools else 'on-request')}",
              'sandbox_mode = "workspace-write"']
-    if model_url:
+    if server_url:
         lines += ['model = "scripted"', 'model_provider = "fake"', "",
                   "[model_providers.fake]", 'name = "fake"',
-                  f"base_url = {_toml_string(model_url.rstrip('/') + '/v1')}",
+                  f"base_url = {_toml_string(server_url.rstrip('/') + '/v1')}",
                   'env_key = "GT_MODEL_KEY"', 'wire_api = "responses"']
     lines += ["", f"[projects.{_toml_string(str(workdir.resolve()))}]", 'trust_level = "trusted"']
     config = home / ".codex" / "config.toml"
@@ -78,26 +78,26 @@ def _codex(home: Path, workdir: Path, model_url: str | None, allow_tools: bool) 
     return {"HOME": str(home), "CODEX_HOME": str(config.parent), "GT_MODEL_KEY": TOKEN}
 
 
-def _gemini(home: Path, workdir: Path, model_url: str | None) -> dict[str, str]:
+def _gemini(home: Path, workdir: Path, server_url: str | None) -> dict[str, str]:
     # Tool approval is the preset's --approval-mode, not the config's.
     _write_json(home / ".gemini" / "settings.json",
                 {"security": {"auth": {"selectedType": "gemini-api-key"}}})
     _write_json(home / ".gemini" / "trustedFolders.json", {str(workdir.resolve()): "TRUST_FOLDER"})
     env = {"HOME": str(home), "GEMINI_API_KEY": TOKEN}
-    if model_url:
-        env["GOOGLE_GEMINI_BASE_URL"] = model_url
+    if server_url:
+        env["GOOGLE_GEMINI_BASE_URL"] = server_url
     return env
 
 
-def _opencode(home: Path, model_url: str | None, allow_tools: bool) -> dict[str, str]:
+def _opencode(home: Path, server_url: str | None, allow_tools: bool) -> dict[str, str]:
     answer = "allow" if allow_tools else "ask"
     config: dict[str, object] = {"autoupdate": False, "share": "disabled",
                                  "permission": {"bash": answer, "edit": answer}}
-    if model_url:
+    if server_url:
         # The OpenAI-compatible provider package ships inside OpenCode's binary.
         config["provider"] = {"scripted": {
             "npm": "@ai-sdk/openai-compatible", "name": "Scripted",
-            "options": {"baseURL": model_url.rstrip("/") + "/v1", "apiKey": TOKEN},
+            "options": {"baseURL": server_url.rstrip("/") + "/v1", "apiKey": TOKEN},
             "models": {"scripted": {"name": "Scripted"}}}}
         config["model"] = "scripted/scripted"
     _write_json(home / ".config" / "opencode" / "opencode.json", config)
