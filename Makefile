@@ -4,8 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= ./demo-town
 APT_PACKAGES := git tmux taskwarrior hyperfine
+# Real agent clients, pinned, installed into this checkout (never globally); the
+# runtime presets find them through `{clients}` (gastown.agents.runtimes.clients_bin).
+CLIENTS := .clients
+CLIENT_PACKAGES := @anthropic-ai/claude-code@2.1.197 @openai/codex@0.171.0 @google/gemini-cli@0.61.0 \
+  opencode-ai@1.18.33
 
-.PHONY: setup test demo bench lint clean
+.PHONY: setup clients test demo bench lint clean
 
 $(BIN)/gt: pyproject.toml
 	@command -v git >/dev/null && command -v tmux >/dev/null || $(MAKE) system-packages
@@ -15,7 +20,16 @@ $(BIN)/gt: pyproject.toml
 	$(BIN)/python -m compileall -q gastown
 	@touch $@
 
-setup: system-packages $(BIN)/gt
+setup: system-packages $(BIN)/gt clients
+
+# The stamp holds the package list: a changed pin reinstalls, an unchanged one is skipped.
+clients:
+	@if [ "$$(cat $(CLIENTS)/installed 2>/dev/null)" != "$(CLIENT_PACKAGES)" ]; then \
+	  command -v npm >/dev/null || { echo "npm is missing: the real-client tests need it"; exit 1; }; \
+	  echo "installing into $(CLIENTS):" $(CLIENT_PACKAGES); \
+	  npm install --prefix $(CLIENTS) --no-audit --no-fund --loglevel=error $(CLIENT_PACKAGES) \
+	    && echo "$(CLIENT_PACKAGES)" > $(CLIENTS)/installed; \
+	fi
 
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -25,7 +39,7 @@ system-packages:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test: $(BIN)/gt
+test: $(BIN)/gt clients
 	$(BIN)/pytest -q -n 2
 
 demo: $(BIN)/gt
@@ -39,4 +53,4 @@ lint: $(BIN)/gt
 	$(BIN)/ruff check gastown tests bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(CLIENTS) build *.egg-info .pytest_cache .hypothesis

@@ -7,12 +7,14 @@ then `shell` choose which one an agent gets; `--runtime` overrides for one sling
 """
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import gastown
+from gastown.agents.clientconfig import SEEDS
 from gastown.errors import GastownError, NotFound
 from gastown.town.paths import Town
 
@@ -33,10 +35,12 @@ class Runtime(NamedTuple):
     needs_input: str | None  # regex: a permission prompt (neither busy nor ready)
     escape_cancels: bool
     source: str
+    seed: str | None = None  # a client whose per-agent home gastown seeds (clientconfig)
 
     def argv(self, first_prompt: str | None) -> list[str]:
-        """The command to run in the session (`{python}` is this interpreter)."""
-        argv = [part.replace("{python}", sys.executable) for part in self.command]
+        """The command to run in the session (`{python}` is this interpreter, `{clients}`
+        the folder of the clients `make setup` installs)."""
+        argv = [_installed(part.replace("{python}", sys.executable)) for part in self.command]
         if first_prompt and self.prompt == "argument":
             argv.append(first_prompt)
         return argv
@@ -50,6 +54,22 @@ def builtin_dir() -> Path:
         if candidate.is_dir() and any(candidate.glob("*.toml")):
             return candidate
     return checkout
+
+
+def clients_bin() -> Path:
+    """Where `make setup` puts the clients' programs: $GT_CLIENTS, else the checkout's
+    .clients (an npm prefix)."""
+    prefix = os.environ.get("GT_CLIENTS") or Path(gastown.__file__).resolve().parent.parent / ".clients"
+    return Path(prefix) / "node_modules" / ".bin"
+
+
+def _installed(part: str) -> str:
+    """`{clients}/PROGRAM` as the installed program's path; when `make setup` has not
+    installed it, the bare PROGRAM (found on PATH, a person's own install)."""
+    if "{clients}" not in part:
+        return part
+    path = Path(part.replace("{clients}", str(clients_bin())))
+    return str(path) if path.exists() else path.name
 
 
 def _files(town: Town | None) -> dict[str, Path]:
@@ -82,7 +102,7 @@ def load(town: Town | None, name: str) -> Runtime:
 
 def parse(name: str, data: dict[str, Any], where: str) -> Runtime:
     fields = {"runtime", "description", "command", "prompt", "prime", "ready", "busy",
-              "needs_input", "escape_cancels"}
+              "needs_input", "escape_cancels", "seed"}
     unknown = sorted(set(data) - fields)
     if unknown:
         raise GastownError(f"{where}: unknown key {unknown[0]!r} "
@@ -116,12 +136,16 @@ def parse(name: str, data: dict[str, Any], where: str) -> Runtime:
     escape = data.get("escape_cancels", False)
     if not isinstance(escape, bool):
         raise GastownError(f"{where}: escape_cancels must be true or false, got {escape!r}")
+    seed = data.get("seed")
+    if seed is not None and seed not in SEEDS:
+        raise GastownError(f"{where}: seed must be one of {', '.join(SEEDS)}, got {seed!r}")
     description = data.get("description", "")
     if not isinstance(description, str):
         raise GastownError(f"{where}: description must be a string")
     return Runtime(name=name, description=description, command=tuple(command), prompt=prompt,
                    prime=prime, ready=patterns["ready"], busy=patterns["busy"],
-                   needs_input=patterns["needs_input"], escape_cancels=escape, source=where)
+                   needs_input=patterns["needs_input"], escape_cancels=escape, source=where,
+                   seed=seed)
 
 
 def choose(town: Town, rig_runtime: str = "", override: str | None = None) -> Runtime:

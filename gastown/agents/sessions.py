@@ -80,6 +80,11 @@ def start(town: Town, agent: Bead, runtime: Runtime | None,
     cwd = workdir(town, agent)
     cwd.mkdir(parents=True, exist_ok=True)
     env = environment(town, agent)
+    if runtime is not None and runtime.seed:
+        from gastown.agents import clientconfig
+
+        env |= clientconfig.seed(runtime.seed, town.state / "homes" / name, cwd,
+                                 clientconfig.model_url(name))
     if runtime is not None and runtime.prompt == "stdin":
         path = prompt_file(town, agent)
         path.parent.mkdir(parents=True, exist_ok=True)
