@@ -25,6 +25,7 @@ setup: system-packages $(BIN)/gt clients
 # The stamp holds the package list: a changed pin reinstalls, an unchanged one is skipped.
 clients:
 	@if [ "$$(cat $(CLIENTS)/installed 2>/dev/null)" != "$(CLIENT_PACKAGES)" ]; then \
+	  command -v npm >/dev/null || $(MAKE) APT_PACKAGES="nodejs npm" system-packages; \
 	  command -v npm >/dev/null || { echo "npm is missing: the real-client tests need it"; exit 1; }; \
 	  echo "installing into $(CLIENTS):" $(CLIENT_PACKAGES); \
 	  npm install --prefix $(CLIENTS) --no-audit --no-fund --loglevel=error $(CLIENT_PACKAGES) \
