@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gastown import git
+from gastown.errors import GastownError
 from gastown.rigs import config
 from gastown.rigs.config import RigConfig
 from gastown.town.paths import Town
@@ -127,6 +128,13 @@ def push(worktree: Path, target: str, new: str, expected: str) -> bool:
     if proc.returncode == 0:
         return True
     text = (proc.stdout + proc.stderr).decode(errors="replace")
+    if "[remote rejected]" in text:
+        # the repository refused it (its branch is checked out, a hook said no): trying
+        # again on a new tip cannot help
+        reason = text[text.index("[remote rejected]"):].splitlines()[0]
+        raise GastownError(f"the rig's repository refused the push of {target}: {reason}"
+                           + (" (push to a bare repository, or set receive.denyCurrentBranch"
+                              " = updateInstead in it)" if "checked out" in text else ""))
     if "stale info" in text or "fetch first" in text or "non-fast-forward" in text \
             or "rejected" in text:
         return False
