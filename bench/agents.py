@@ -35,6 +35,7 @@ for _p in (str(HERE), str(HERE.parent)):
 
 import harness  # noqa: E402
 import synth  # noqa: E402
+import towns  # noqa: E402
 from harness import Context, Measurement, Report, Table, fmt_s  # noqa: E402
 from harness import output as _run  # noqa: E402
 from harness import project_bin as _bin
@@ -63,24 +64,7 @@ run = 'sleep 30'
 
 
 def _town_with_rig(ctx: Context, env: dict[str, str], name: str) -> Path:
-    info = synth.make_town(ctx.workdir / name, synth.generate(200), env)
-    src = ctx.workdir / f"{name}-src"
-    src.mkdir()
-    _run(["git", "init", "-q", "-b", "main"], env, src)
-    (src / "README").write_text("bench\n")
-    _run(["git", "add", "."], env, src)
-    _run(["git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "init"], env, src)
-    _run([_bin("gt"), "rig", "add", "demo", str(src)], env, info.root)
-    formulas = info.root / "rigs" / "demo" / "formulas"
-    formulas.mkdir()
-    (formulas / "bench-work.formula.toml").write_text(FORMULA)
-    toml = info.root / "rigs" / "demo" / "rig.toml"
-    toml.write_text(toml.read_text().replace('"polecat-work"', '"bench-work"')
-                    .replace("max_polecats = 10", f"max_polecats = {SESSIONS + 10}"))
-    limits = info.root / "town.toml"  # the town's own cap too, or the scheduler queues them
-    limits.write_text(limits.read_text().replace("max_polecats = 8",
-                                                 f"max_polecats = {SESSIONS + 10}"))
-    return info.root
+    return towns.town_with_rig(ctx, env, name, FORMULA, "bench-work", SESSIONS + 10)
 
 
 def _kill(root: Path, env: dict[str, str]) -> None:

@@ -36,6 +36,7 @@ for _p in (str(HERE), str(HERE.parent)):
         sys.path.insert(0, _p)
 
 import synth  # noqa: E402
+import towns  # noqa: E402
 from harness import Context, Measurement, Report, Table  # noqa: E402
 from harness import output as _run  # noqa: E402
 from harness import project_bin as _bin  # noqa: E402
@@ -63,22 +64,7 @@ run = 'sleep 600'
 
 
 def _town(ctx: Context, env: dict[str, str]) -> Path:
-    info = synth.make_town(ctx.workdir / "town", synth.generate(200), env)
-    src = ctx.workdir / "src"
-    src.mkdir()
-    _run(["git", "init", "-q", "-b", "main"], env, src)
-    (src / "README").write_text("bench\n")
-    _run(["git", "add", "."], env, src)
-    _run(["git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "init"], env, src)
-    _run([_bin("gt"), "rig", "add", "demo", str(src)], env, info.root)
-    formulas = info.root / "rigs" / "demo" / "formulas"
-    formulas.mkdir()
-    (formulas / "bench-idle.formula.toml").write_text(FORMULA)
-    toml = info.root / "rigs" / "demo" / "rig.toml"
-    toml.write_text(toml.read_text().replace('"polecat-work"', '"bench-idle"'))
-    limits = info.root / "town.toml"  # the town's cap (8) would queue some of the sessions
-    limits.write_text(limits.read_text().replace("max_polecats = 8", "max_polecats = 40"))
-    return info.root
+    return towns.town_with_rig(ctx, env, "town", FORMULA, "bench-idle", 40)
 
 
 def _socket(root: Path) -> str:

@@ -44,9 +44,6 @@ def run(ctx: Context) -> Report:
     report = Report()
     env = synth.bench_env(ctx.workdir / "home")
     root = _town_with_rig(ctx, env, "witness-town")
-    limits = root / "town.toml"  # the town's own cap on polecats at work, raised
-    limits.write_text(limits.read_text().replace("max_polecats = 8",
-                                                 f"max_polecats = {SESSIONS + 10}"))
     env = {**env, "GT_TOWN": str(root)}
     beads = [json.loads(_run([_bin("bd"), "create", f"job {i}", "--json"], env, root))["id"]
              for i in range(SESSIONS)]
