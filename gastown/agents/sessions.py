@@ -9,6 +9,7 @@ from typing import Any
 from gastown.agents import identity
 from gastown.agents.runtimes import Runtime
 from gastown.agents.tmux import Tmux
+from gastown.errors import GastownError
 from gastown.town.paths import Town
 
 Bead = dict[str, Any]
@@ -90,7 +91,12 @@ def start(town: Town, agent: Bead, runtime: Runtime | None,
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(first_prompt(agent) + "\n")
         env["GT_PROMPT_FILE"] = str(path)
-    tmux.start(name, cwd=str(cwd), env=env, command=program or command_for(agent, runtime))
+    try:
+        tmux.start(name, cwd=str(cwd), env=env, command=program or command_for(agent, runtime))
+    except GastownError:
+        if tmux.has(name):  # started meanwhile by someone else (a Witness restarting it)
+            return name
+        raise
     if (program is None and runtime is not None and runtime.prompt == "typed"
             and runtime.prime == "prompt"):
         _type_first_prompt(town, agent, name, runtime)

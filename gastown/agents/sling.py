@@ -7,6 +7,7 @@ Slinging several beads at once also records them as one convoy.
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -16,6 +17,7 @@ from gastown.agents import identity, roster, runtimes, sessions
 from gastown.beads import ids, schema, snapshot, store
 from gastown.beads.actor import actor as current_actor
 from gastown.beads.actor import now
+from gastown.cli.output import echo
 from gastown.errors import GastownError, NotFound, UsageError
 from gastown.rigs import config, ops, repo
 from gastown.rigs.config import RigConfig
@@ -153,7 +155,13 @@ def sling(town: Town, bead_ids: Sequence[str], rig: str | None, *, formula: str 
         agents, convoy_id = _hook(town, rig_name, made, chosen.name, who, convoy)
     slung = []
     for (step, worktree, mol_id), agent in zip(made, agents):
-        session = sessions.start(town, agent, chosen)
+        # The work is hooked (committed): a session that fails to start is not a failed
+        # sling; it shows as dead, and `gt agents start` or the Witness starts it.
+        try:
+            session = sessions.start(town, agent, chosen)
+        except GastownError as e:
+            session = sessions.session_of(agent)
+            echo(f"gt sling: {session} did not start: {e}", file=sys.stderr)
         slung.append(Slung(step.bead, identity.address_of(agent), session,
                            branch_for(step.name, step.bead), str(worktree), mol_id))
     return SlingResult(rig_name, slung, convoy_id)
