@@ -60,6 +60,16 @@ def rig(town: Town, gt, tmp_path: Path) -> Iterator[str]:
     git_out(town.root, "commit", "-qm", "demo rig formula")
     yield "demo"
     Tmux.for_town(town).kill_server()
+    reap_steps(town)
+
+
+def reap_steps(town: Town) -> None:
+    """Kill the step processes the killed sessions' runtimes left (their own groups)."""
+    from gastown.molecules.runtime import PID_DIR, reap_stale
+
+    folder = town.state / PID_DIR
+    for mol in sorted(folder.iterdir()) if folder.is_dir() else ():
+        reap_stale(town, mol.name)
 
 
 def ledger(town: Town, stem: str) -> list[dict]:
