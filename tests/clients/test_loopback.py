@@ -59,7 +59,9 @@ def test_ending_the_namespace_stops_what_outlived_its_pane(
     box = sandbox({"final": "x"})
     pid_file = tmp_path / "pid"
     box.tmux.start("gt-leaver", cwd=tmp_path, env={}, command=[
-        "sh", "-c", 'setsid sleep 300 & echo $! > "$1"; sleep 300', "sh", str(pid_file)])
+        # the detached process writes its own pid: setsid may fork, so $! can be its parent
+        "sh", "-c", 'setsid sh -c \'echo $$ > "$1"; exec sleep 300\' sh "$1" & sleep 300',
+        "sh", str(pid_file)])
     eventually(lambda: pid_file.exists() and pid_file.read_text().strip())
     leaver = int(pid_file.read_text())
     box.tmux.kill_server()
