@@ -97,6 +97,10 @@ class Tmux:
         """A new detached session running `command` (argv; None: the default shell)."""
         if self.has(name):
             raise GastownError(f"tmux session {name} is already running")
+        if command and "PATH" in env:
+            # tmux gives a new session the PATH of the client that creates it, not `-e
+            # PATH=...`: set it on the command itself
+            command = ["env", f"PATH={env['PATH']}", *command]
         from libtmux.exc import LibTmuxException
 
         for attempt in range(EXITING_RETRIES + 1):
