@@ -97,20 +97,20 @@ def add_rig(town: Any, upstream: Path) -> None:
 def states(town: Any, bead_ids: list[str]) -> dict[str, str]:
     """Each bead's progress as the Overseer sees it."""
     from gastown.beads import snapshot
+    from gastown.refinery import requests, rework
 
     with snapshot.load(town, warn=False) as snap:
-        mq = [snap.files["mq"].bead(r) for r in snap.files["mq"].rows]
+        mq = requests.mrs(snap)
         work = {b: snap.get(b) or {} for b in bead_ids}
-        reworks = [snap.files["work"].bead(r) for r in snap.files["work"].rows]
+        reworks = {b: rework.open_reworks(snap, b) for b in bead_ids}
     out = {}
     for bid, bead in work.items():
         open_mr = [m for m in mq if m.get("source_issue") == bid and m.get("status") == "open"]
         blocked = [m for m in mq if m.get("source_issue") == bid and m.get("status") == "blocked"]
-        rework = [r for r in reworks if r.get("rework_of") == bid and r.get("status") != "closed"]
         if bead.get("status") == "closed":
             out[bid] = f"merged ({bead.get('close_reason', '')})"
-        elif rework:
-            r = rework[0]
+        elif reworks[bid]:
+            r = reworks[bid][0]
             out[bid] = f"rework {r['id']} [{r.get('status')}]: {r.get('title', '')}"
         elif open_mr:
             out[bid] = f"queued as {open_mr[0]['id']}"

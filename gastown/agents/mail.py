@@ -83,12 +83,16 @@ def send(town: Town, to: str, subject: str, body: str, *, thread: str | None = N
     return list(put.values())
 
 
-def inbox(town: Town, address: str | None = None, *, unread_only: bool = True) -> list[Bead]:
-    who = address or me()
-    with snapshot.load(town, warn=False) as snap:
-        out = [m for m in _messages(snap) if m.get("to") == who
-               and m.get("status") != "closed" and not (unread_only and m.get("read"))]
+def mailbox(snap: snapshot.Snapshot, who: str, *, unread_only: bool = True) -> list[Bead]:
+    """`who`'s messages in `snap`, oldest first (unread ones only, by default)."""
+    out = [m for m in _messages(snap) if m.get("to") == who
+           and m.get("status") != "closed" and not (unread_only and m.get("read"))]
     return sorted(out, key=lambda m: m.get("created_at", ""))
+
+
+def inbox(town: Town, address: str | None = None, *, unread_only: bool = True) -> list[Bead]:
+    with snapshot.load(town, warn=False) as snap:
+        return mailbox(snap, address or me(), unread_only=unread_only)
 
 
 def _need(snap: snapshot.Snapshot, mid: str) -> Bead:

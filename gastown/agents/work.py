@@ -198,6 +198,7 @@ ROLE_TEXT = {
 
 def prime(town: Town, who: str | None = None) -> dict[str, Any]:
     """What a fresh session needs to continue: role, hooked bead, current step, mail."""
+    from gastown.agents import mail
     from gastown.molecules import model
     from gastown.molecules import ops as mol_ops
 
@@ -205,9 +206,7 @@ def prime(town: Town, who: str | None = None) -> dict[str, Any]:
         agent = roster.find(snap, who)
         bead = snap.get(agent["hook"]) if agent.get("hook") else None
         address = identity.address_of(agent)
-        mail = [m for m in (snap.files["mail"].bead(r) for r in snap.files["mail"].rows)
-                if m.get("to") == address and not m.get("read")
-                and m.get("status") != "closed"]
+        unread = mail.mailbox(snap, address)
     steps: list[Bead] = []
     if bead and bead.get("molecule"):
         mol = mol_ops.load(town, bead["molecule"])
@@ -218,7 +217,7 @@ def prime(town: Town, who: str | None = None) -> dict[str, Any]:
     return {"agent": address, "role": agent.get("role"), "rig": agent.get("rig"),
             "context": ROLE_TEXT.get(agent.get("role") or "", ""),
             "workdir": str(sessions.workdir(town, agent)), "hook": bead,
-            "steps": steps, "mail": mail, "town": str(town.root)}
+            "steps": steps, "mail": unread, "town": str(town.root)}
 
 
 def handoff(town: Town, who: str | None, note: str, runtime: Any) -> tuple[Bead, str]:
