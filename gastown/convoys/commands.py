@@ -5,15 +5,10 @@ from typing import Any
 
 from gastown.cli.output import echo, print_json, printable
 from gastown.cli.spec import JSON, Arg, Command
+from gastown.town.paths import find_town
 
 H = "gastown.convoys.commands:"
 Bead = dict[str, Any]
-
-
-def _town() -> Any:
-    from gastown.town.paths import find_town
-
-    return find_town()
 
 
 def _counts(tracked: list[Any]) -> str:
@@ -37,7 +32,7 @@ def _view(town: Any, convoy: Bead, tracked: list[Any]) -> dict[str, Any]:
 def create(*, name: str, beads: list[str], notify: str | None, json: bool) -> int:
     from gastown.convoys import ops
 
-    convoy = ops.create(_town(), name, beads, notify=notify)
+    convoy = ops.create(find_town(), name, beads, notify=notify)
     if json:
         print_json(convoy)
     else:
@@ -49,7 +44,7 @@ def create(*, name: str, beads: list[str], notify: str | None, json: bool) -> in
 def add(*, convoy: str, beads: list[str], json: bool) -> int:
     from gastown.convoys import ops
 
-    result = ops.add(_town(), convoy, beads)
+    result = ops.add(find_town(), convoy, beads)
     if json:
         print_json({**result.convoy, "added": result.added, "reopened": result.reopened})
     else:
@@ -63,7 +58,7 @@ def list_(*, all: bool, json: bool) -> int:
     from gastown.beads import snapshot
     from gastown.convoys import banner, progress
 
-    town = _town()
+    town = find_town()
     with snapshot.load(town, warn=False) as snap:
         seen = progress.lookups(snap)
         found = [(c, progress.members_in(snap, c, seen)) for c in progress.convoys(snap)]
@@ -90,7 +85,7 @@ def status(*, convoy: str, json: bool) -> int:
     from gastown.beads import snapshot
     from gastown.convoys import ops, progress
 
-    town = _town()
+    town = find_town()
     with snapshot.load(town, warn=False) as snap:
         found = ops.find(snap, convoy)
         tracked = progress.members_in(snap, found)
@@ -117,7 +112,7 @@ def status(*, convoy: str, json: bool) -> int:
 def land(*, convoy: str, force: bool, json: bool) -> int:
     from gastown.convoys import banner, ops
 
-    result = ops.land(_town(), convoy, force=force)
+    result = ops.land(find_town(), convoy, force=force)
     if json:
         print_json({**result.convoy, "landed": result.landed,
                     "members": [m._asdict() for m in result.members],

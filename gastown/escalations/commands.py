@@ -10,16 +10,11 @@ from typing import Any
 from gastown.cli.output import echo, print_json, printable
 from gastown.cli.spec import JSON, Arg, Command
 from gastown.errors import UsageError
+from gastown.town.paths import find_town
 
 H = "gastown.escalations.commands:"
 Bead = dict[str, Any]
 SUBCOMMANDS = ("list", "ack", "check")
-
-
-def _town() -> Any:
-    from gastown.town.paths import find_town
-
-    return find_town()
 
 
 def _line(bead: Bead) -> str:
@@ -37,7 +32,7 @@ def escalate(*, words: list[str], severity: str | None, source: str | None, all:
         raise UsageError("how severe? `gt escalate -s CRITICAL|HIGH|MEDIUM MESSAGE`")
     from gastown.escalations import ops
 
-    bead = ops.escalate(_town(), severity, " ".join(words), source=source)
+    bead = ops.escalate(find_town(), severity, " ".join(words), source=source)
     if json:
         print_json(bead)
     else:
@@ -48,7 +43,7 @@ def escalate(*, words: list[str], severity: str | None, source: str | None, all:
 def _subcommand(name: str, rest: list[str], *, all: bool, json: bool) -> int:
     from gastown.escalations import ops
 
-    town = _town()
+    town = find_town()
     if name == "list":
         if rest:
             raise UsageError(f"`gt escalate list` takes no words (got {' '.join(rest)!r})")

@@ -6,6 +6,7 @@ from typing import Any
 
 from gastown.cli.output import echo, print_json
 from gastown.cli.spec import JSON, Arg, Command
+from gastown.town.paths import find_town
 
 H = "gastown.molecules.commands:"
 
@@ -13,12 +14,6 @@ H = "gastown.molecules.commands:"
 def _out(text: str) -> None:
     echo(text)
     sys.stdout.flush()
-
-
-def _town() -> Any:
-    from gastown.town.paths import find_town
-
-    return find_town()
 
 
 def _molecule_json(mol: Any) -> dict[str, Any]:
@@ -41,7 +36,7 @@ def pour(*, formula: str, var: list[str], on: str | None, directory: str | None,
          rig: str | None, json: bool) -> int:
     from gastown.molecules import ops
 
-    mol = ops.pour(_town(), formula, var=var, on=on, work_dir=directory, rig=rig)
+    mol = ops.pour(find_town(), formula, var=var, on=on, work_dir=directory, rig=rig)
     return _poured(mol, json)
 
 
@@ -49,14 +44,14 @@ def wisp(*, formula: str, var: list[str], on: str | None, directory: str | None,
          rig: str | None, json: bool) -> int:
     from gastown.molecules import ops
 
-    mol = ops.pour(_town(), formula, var=var, on=on, work_dir=directory, rig=rig, wisp=True)
+    mol = ops.pour(find_town(), formula, var=var, on=on, work_dir=directory, rig=rig, wisp=True)
     return _poured(mol, json)
 
 
 def squash(*, wisp: str, force: bool, json: bool) -> int:
     from gastown.molecules import ops
 
-    digest = ops.squash(_town(), wisp, force=force)
+    digest = ops.squash(find_town(), wisp, force=force)
     if json:
         print_json(digest)
     else:
@@ -96,7 +91,7 @@ def format_status(info: dict[str, Any]) -> str:
 def status(*, molecule: str, json: bool) -> int:
     from gastown.molecules import ops
 
-    info = ops.status(ops.load(_town(), molecule))
+    info = ops.status(ops.load(find_town(), molecule))
     if json:
         print_json(info)
     else:
@@ -107,7 +102,7 @@ def status(*, molecule: str, json: bool) -> int:
 def list_(*, all: bool, json: bool) -> int:
     from gastown.molecules import ops
 
-    rows = ops.list_molecules(_town(), include_closed=all)
+    rows = ops.list_molecules(find_town(), include_closed=all)
     if json:
         print_json(rows)
     elif not rows:
@@ -124,7 +119,7 @@ def list_(*, all: bool, json: bool) -> int:
 def step_done(*, step: str, note: str | None, force: bool, json: bool) -> int:
     from gastown.molecules import ops
 
-    mol, bead = ops.step_done(_town(), step, note=note, force=force)
+    mol, bead = ops.step_done(find_town(), step, note=note, force=force)
     if json:
         print_json({"step": bead, "molecule": ops.status(mol)})
     else:
@@ -135,7 +130,7 @@ def step_done(*, step: str, note: str | None, force: bool, json: bool) -> int:
 def step_retry(*, step: str, json: bool) -> int:
     from gastown.molecules import ops
 
-    mol, bead = ops.step_retry(_town(), step)
+    mol, bead = ops.step_retry(find_town(), step)
     if json:
         print_json({"step": bead, "molecule": ops.status(mol)})
     else:
@@ -146,7 +141,7 @@ def step_retry(*, step: str, json: bool) -> int:
 def burn(*, molecule: str, reason: str | None, json: bool) -> int:
     from gastown.molecules import ops
 
-    mol = ops.burn(_town(), molecule, reason=reason)
+    mol = ops.burn(find_town(), molecule, reason=reason)
     if json:
         print_json(_molecule_json(mol))
     else:
@@ -162,7 +157,7 @@ def run(*, molecule: str, jobs: str, gate_wait: str, quiet: bool, json: bool) ->
 
     n, wait = whole(jobs, "--jobs", least=1), seconds(gate_wait, "--gate-wait")
     report = None if (quiet or json) else _out
-    result = runtime.run(_town(), molecule, jobs=n, gate_wait=wait, report=report)
+    result = runtime.run(find_town(), molecule, jobs=n, gate_wait=wait, report=report)
     if json:
         print_json(asdict(result))
     return result.exit_code

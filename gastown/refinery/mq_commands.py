@@ -5,14 +5,9 @@ from typing import Any
 
 from gastown.cli.output import echo, print_json, printable
 from gastown.cli.spec import JSON, Arg, Command
+from gastown.town.paths import find_town
 
 H = "gastown.refinery.mq_commands:"
-
-
-def _town() -> Any:
-    from gastown.town.paths import find_town
-
-    return find_town()
 
 
 def _need(value: str | None, flag: str) -> str:
@@ -37,7 +32,7 @@ def submit(*, branch: str, rig: str | None, issue: str | None, worker: str | Non
            json: bool) -> int:
     from gastown.refinery import requests
 
-    mr = requests.submit(_town(), branch, _need(rig, "--rig RIG"), _need(issue, "--issue BEAD"),
+    mr = requests.submit(find_town(), branch, _need(rig, "--rig RIG"), _need(issue, "--issue BEAD"),
                          worker)
     if json:
         print_json(mr)
@@ -50,7 +45,7 @@ def submit(*, branch: str, rig: str | None, issue: str | None, worker: str | Non
 def list_(*, rig: str | None, every: bool, json: bool) -> int:
     from gastown.refinery import status
 
-    rows = status.listing(_town(), rig, every=every)
+    rows = status.listing(find_town(), rig, every=every)
     if json:
         print_json(rows)
     elif not rows:
@@ -64,7 +59,7 @@ def list_(*, rig: str | None, every: bool, json: bool) -> int:
 def status_(*, mr: str, json: bool) -> int:
     from gastown.refinery import status
 
-    info = status.describe(_town(), mr)
+    info = status.describe(find_town(), mr)
     if json:
         print_json(info)
         return 0
@@ -78,7 +73,7 @@ def status_(*, mr: str, json: bool) -> int:
 def retry(*, mr: str, json: bool) -> int:
     from gastown.refinery import outcomes
 
-    bead = outcomes.retry(_town(), mr)
+    bead = outcomes.retry(find_town(), mr)
     if json:
         print_json(bead)
     else:
@@ -89,7 +84,7 @@ def retry(*, mr: str, json: bool) -> int:
 def reject(*, mr: str, reason: str, json: bool) -> int:
     from gastown.refinery import outcomes
 
-    bead = outcomes.reject(_town(), mr, reason)
+    bead = outcomes.reject(find_town(), mr, reason)
     if json:
         print_json(bead)
     else:
@@ -106,7 +101,7 @@ def run(*, rig: str | None, json: bool) -> int:
         if not json:
             echo(f"{time.strftime('%H:%M:%S')} {message}")
 
-    tally = refinery.run(_town(), _need(rig, "--rig RIG"), log=log)
+    tally = refinery.run(find_town(), _need(rig, "--rig RIG"), log=log)
     if json:
         print_json(tally._asdict())
     else:

@@ -5,14 +5,9 @@ from typing import Any
 
 from gastown.cli.output import echo, print_json
 from gastown.cli.spec import JSON, Command
+from gastown.town.paths import find_town
 
 H = "gastown.scheduler.commands:"
-
-
-def _town() -> Any:
-    from gastown.town.paths import find_town
-
-    return find_town()
 
 
 def state(town: Any) -> dict[str, Any]:
@@ -32,7 +27,7 @@ def state(town: Any) -> dict[str, Any]:
 
 
 def status(*, json: bool) -> int:
-    view = state(_town())
+    view = state(find_town())
     if json:
         print_json(view)
         return 0
@@ -54,7 +49,7 @@ def status(*, json: bool) -> int:
 def run(*, json: bool) -> int:
     from gastown.scheduler import dispatch
 
-    done = dispatch.run(_town(), wait=None)
+    done = dispatch.run(find_town(), wait=None)
     if json:
         print_json({"started": [s._asdict() for s in done.started],
                     "failed": [{**r.to_json(), "error": why} for r, why in done.failed]})
