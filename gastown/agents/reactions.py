@@ -45,8 +45,8 @@ def nudge_recipients(town: Town, events: list[Event]) -> None:
     for event in mail:
         if event["id"] in seen:
             continue
-        target = targets.session_for_address(town, str(event["to"]))
-        if target is not None and not targets.reads_own_pane(town, str(event["to"])):
+        target = targets.reader_at(town, str(event["to"]))
+        if target is not None:
             session, patterns = target
             try:
                 nudge.nudge(town, session, notice(event), patterns)

@@ -68,8 +68,11 @@ def running_agents(town: Town, rig: str | None = None) -> list[Bead]:
     return [a for a in agents if sessions.session_of(a) in running]
 
 
-def session_for_address(town: Town, address: str) -> tuple[str, PanePatterns] | None:
-    """The running session of the agent at `address`, or None (no such agent, not running)."""
+def reader_at(town: Town, address: str) -> tuple[str, PanePatterns] | None:
+    """The running session of the agent at `address` when its program reads its pane,
+    with its patterns; None for no such agent, no session, or a program that reads
+    nothing typed there (the shell runtime runs its molecule; crew and the mayor on it
+    are a person's shell, which does read)."""
     try:
         parsed = identity.parse_address(address)
     except UsageError:
@@ -81,16 +84,7 @@ def session_for_address(town: Town, address: str) -> tuple[str, PanePatterns] | 
     session = sessions.session_of(agent)
     if session not in sessions.running(town):
         return None
-    return session, patterns_of(runtime_of(town, agent))
-
-
-
-def reads_own_pane(town: Town, address: str) -> bool:
-    """Whether the agent at `address` runs a program that ignores its pane (the shell
-    runtime runs its molecule; nothing typed there is read)."""
-    parsed = identity.parse_address(address)
-    with snapshot.load(town, warn=False) as snap:
-        agent = snap.get(identity.agent_id(parsed.rig, parsed.name))
-    if agent is None or agent.get("role") in ("crew", "mayor"):
-        return False
-    return runtime_of(town, agent).prime == "self"
+    runtime = runtime_of(town, agent)
+    if runtime.prime == "self" and agent.get("role") not in ("crew", "mayor"):
+        return None
+    return session, patterns_of(runtime)
