@@ -1,4 +1,5 @@
-"""`gt deacon start|stop|status`: the Deacon's session and its heartbeat."""
+"""`gt deacon start|stop|status`: the Deacon's session and its heartbeat;
+`gt deacon check-agents|dogs`: the steps of its patrol round (the deacon-patrol formula)."""
 from __future__ import annotations
 
 import time
@@ -64,9 +65,41 @@ def status(*, json: bool) -> int:
     return 0
 
 
+def check_agents(*, json: bool) -> int:
+    from gastown.supervision import deacon
+
+    revived = deacon.check_agents(find_town())
+    if json:
+        print_json(revived)
+        return 0
+    if not revived:
+        echo("every witness and refinery is running")
+    for what, outcome in revived.items():
+        echo(f"{what}: {outcome}")
+    return 0
+
+
+def dogs(*, json: bool) -> int:
+    from gastown.supervision import deacon
+
+    chores = deacon.send_dogs(find_town())
+    if json:
+        print_json([c._asdict() for c in chores])
+        return 0
+    if not chores:
+        echo("nothing to tidy")
+    for chore in chores:
+        echo(f"dog: {chore.kind} {chore.target} ({chore.why})")
+    return 0
+
+
 COMMANDS: tuple[Command, ...] = (
     Command("start", "Start the Deacon's session", H + "start", (JSON,)),
     Command("stop", "Stop the Deacon's session", H + "stop", (JSON,)),
     Command("status", "Whether the Deacon runs, its heartbeat and the restarts it made",
             H + "status", (JSON,)),
+    Command("check-agents", "Restart each rig's dead Witness and wake its Refinery (with "
+            "backoff; a crash loop escalated once)", H + "check_agents", (JSON,)),
+    Command("dogs", "Send the Dogs: orphaned worktrees, sessions and processes, stale locks, "
+            "old wisps, a big event log", H + "dogs", (JSON,)),
 )
