@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from gastown.beads import schema
 from gastown.errors import LedgerError
+
+TYPE_CHECKING = False  # typing is slow to import and the git hooks import this
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _reject_constant(name: str) -> Any:

@@ -7,8 +7,8 @@ them over without a walk when it provably cannot change them (`carry`).
 """
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping
-from typing import NamedTuple
 
 from gastown.beads import graph
 from gastown.beads.index import ID, Row
@@ -16,9 +16,12 @@ from gastown.beads.index import ID, Row
 Dangling = tuple[str, str]  # (bead, the missing bead it depends on)
 
 
-class Links(NamedTuple):
-    dangling: tuple[Dangling, ...] = ()
-    cycles: tuple[tuple[str, ...], ...] = ()
+class Links(namedtuple("Links", "dangling cycles", defaults=((), ()))):
+    """dangling: ((bead, missing id), ...); cycles: ((id, ...), ...), each a loop."""
+
+    __slots__ = ()
+    dangling: tuple[Dangling, ...]
+    cycles: tuple[tuple[str, ...], ...]
 
     def __bool__(self) -> bool:
         return bool(self.dangling or self.cycles)

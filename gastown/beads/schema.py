@@ -6,7 +6,10 @@ untouched; this module knows which keys matter and in what order they are writte
 from __future__ import annotations
 
 import re
-from typing import Any
+
+TYPE_CHECKING = False  # typing is slow to import and the git hooks import this
+if TYPE_CHECKING:
+    from typing import Any
 
 WORK_KINDS = ("task", "bug", "feature", "epic", "chore")
 
