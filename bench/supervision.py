@@ -125,9 +125,10 @@ def _in_town(pid: int, root: str) -> bool:
 
 
 def _swarm(ctx: Context, env: dict[str, str], report: Report) -> None:
+    from towns import town_with_rig
+
     from gastown.agents.tmux import Tmux
     from gastown.town.paths import Town
-    from towns import town_with_rig
 
     root = town_with_rig(ctx, env, "swarm-town", SWARM_FORMULA, "bench-swarm", SESSIONS)
     _run(["git", "config", "receive.denyCurrentBranch", "updateInstead"], env,
