@@ -12,7 +12,10 @@ import marshal
 import os
 import time
 import zlib
-from typing import Any
+
+TYPE_CHECKING = False  # typing is slow to import and the git hooks import this
+if TYPE_CHECKING:
+    from typing import Any
 
 VERSION = 5
 RACY_NS = 2_000_000_000
@@ -22,7 +25,7 @@ RACY_NS = 2_000_000_000
  OFFSET, LENGTH, LINE) = range(13)
 DEFAULT_PRIORITY = 2
 
-Row = tuple[Any, ...]
+Row = tuple  # of the fields above
 
 
 def stat_key(st: os.stat_result) -> tuple[int, int, int, int]:
@@ -78,7 +81,7 @@ class Entry:
 
 # What the ledger's links look like (see gastown.beads.links): kept with the entries so
 # a read need not walk the graph. None: not known (computed by the next reader).
-Links = Any
+Links = object
 
 
 def load(path: str) -> tuple[dict[str, Entry], Links]:

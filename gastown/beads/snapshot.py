@@ -11,13 +11,16 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from typing import Any
 
 from gastown.beads import codec, index, schema
 from gastown.beads.index import ID, Row
 from gastown.beads.links import Links
 from gastown.errors import LedgerError
 from gastown.town.paths import Town
+
+TYPE_CHECKING = False  # typing is slow to import and the git hooks import this
+if TYPE_CHECKING:
+    from typing import Any
 
 GEN_FILE = "gen"
 INDEX_FILE = "index.bin"

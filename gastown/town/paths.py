@@ -2,17 +2,23 @@
 from __future__ import annotations
 
 import os
+from collections import namedtuple
 from pathlib import Path
-from typing import Any, NamedTuple
 
 from gastown.errors import GastownError
+
+TYPE_CHECKING = False  # typing is slow to import and the git hooks import this
+if TYPE_CHECKING:
+    from typing import Any
 
 TOWN_FILE = "town.toml"
 
 
-class Town(NamedTuple):
-    """A town by its root folder (a NamedTuple: dataclasses cost the hot path 10 ms)."""
+class Town(namedtuple("Town", "root")):
+    """A town by its root folder (a namedtuple: dataclasses cost the hot path 10 ms and
+    typing.NamedTuple imports typing)."""
 
+    __slots__ = ()
     root: Path
 
     @property
