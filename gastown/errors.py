@@ -9,8 +9,11 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
+
+TYPE_CHECKING = False  # the git hooks import this: pathlib and typing load only when used
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -57,6 +60,8 @@ def check_argv(argv: list[str]) -> None:
 
 
 def crash_dir() -> Path:
+    from pathlib import Path
+
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "gastown"
 

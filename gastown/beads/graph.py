@@ -5,9 +5,6 @@ is answered without parsing it.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime, timezone
-
 from gastown.beads import schema
 from gastown.beads.index import (
     BLOCKERS,
@@ -21,12 +18,19 @@ from gastown.beads.index import (
     Row,
 )
 
+TYPE_CHECKING = False  # the git hooks import this: typing and datetime load only when used
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
 _GONE = ("closed", "tombstone")
 
 
 def _timestamp(value: str | None) -> datetime | None:
     if not value:
         return None
+    from datetime import datetime, timezone
+
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -103,6 +107,8 @@ class Blocking:
 
 def ready(rows: Iterable[Row], now: datetime | None = None) -> list[Row]:
     """Open work with nothing blocking it, most urgent and oldest first."""
+    from datetime import datetime, timezone
+
     rows = list(rows)
     now = now or datetime.now(timezone.utc)
     blocking = Blocking(rows)

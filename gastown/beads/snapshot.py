@@ -10,17 +10,18 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterator
 
 from gastown.beads import codec, index, schema
 from gastown.beads.index import ID, Row
 from gastown.beads.links import Links
 from gastown.errors import LedgerError
-from gastown.town.paths import Town
 
-TYPE_CHECKING = False  # typing is slow to import and the git hooks import this
+TYPE_CHECKING = False  # typing and pathlib are slow to import and the git hooks import this
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
+
+    from gastown.town.paths import Town
 
 GEN_FILE = "gen"
 INDEX_FILE = "index.bin"

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 
 from gastown.githooks import HOOKS
+
+TYPE_CHECKING = False  # pathlib and typing cost a commit ~10 ms: kept out of this path
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def main(argv: Sequence[str]) -> int:
@@ -14,7 +16,7 @@ def main(argv: Sequence[str]) -> int:
         print("usage: python -m gastown.githooks HOOK|react [ARGS]", file=sys.stderr)
         return 2
     hook, args = argv[0], list(argv[1:])
-    root = Path.cwd()
+    root = os.getcwd()
     if hook == "react":
         from gastown.githooks.reactor import react
         from gastown.town.paths import find_town
@@ -41,7 +43,9 @@ def main(argv: Sequence[str]) -> int:
 
     code = chain(root, hook, args, stdin)
     if hook != "pre-commit" and not os.environ.get("GT_WRITER"):
+        from pathlib import Path
+
         from gastown.githooks.reactor import spawn
 
-        spawn(root)
+        spawn(Path(root))
     return code

@@ -9,14 +9,18 @@ the rest. Otherwise the staged blob is parsed whole, and HEAD's only if needed.
 from __future__ import annotations
 
 import bisect
+import os
 import re
-from pathlib import Path
 
 from gastown import git
 from gastown.beads import index, schema
 from gastown.beads.index import ID, LINE, Row
 from gastown.beads.snapshot import INDEX_FILE, parse_file
 from gastown.errors import LedgerError
+
+TYPE_CHECKING = False  # pathlib stays out of the hooks' imports
+if TYPE_CHECKING:
+    Root = str | os.PathLike[str]
 
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
@@ -52,7 +56,7 @@ class Hunk:
         return self.old_start + self.old_count - 1 if self.old_count else self.old_start
 
 
-def _out(root: Path, *args: str) -> bytes:
+def _out(root: Root, *args: str) -> bytes:
     # In a hook, GIT_INDEX_FILE names the index being committed (a temporary one for
     # `git commit --only`): keep it.
     return git.git(root, *args, scrub=False).stdout
@@ -66,13 +70,13 @@ def _blob_shas(listing: bytes, sha_field: int) -> dict[str, str]:
     return out
 
 
-def _answer(root: Path, args: tuple[str, ...], started: git.Started) -> bytes:
+def _answer(root: Root, args: tuple[str, ...], started: git.Started) -> bytes:
     """git's answer to `args`, from a process the hook started early if there is one."""
     running = started.pop(args, None)
     return running.output() if running is not None else _out(root, *args)
 
 
-def staged_blobs(root: Path, started: git.Started | None = None) -> dict[str, str]:
+def staged_blobs(root: Root, started: git.Started | None = None) -> dict[str, str]:
     """Blob ids of the ledger files as staged."""
     return _blob_shas(_answer(root, git.STAGED_BLOBS, started or {}), 1)
 
@@ -80,7 +84,7 @@ def staged_blobs(root: Path, started: git.Started | None = None) -> dict[str, st
 Change = tuple[str, str]  # (status letter, HEAD's blob id) of a staged path
 
 
-def changes(root: Path, started: git.Started | None = None) -> dict[str, Change]:
+def changes(root: Root, started: git.Started | None = None) -> dict[str, Change]:
     """What this commit changes under beads/, formulas/ and rigs/, by path."""
     out = {}
     for line in _answer(root, git.STAGED_CHANGES, started or {}).decode().splitlines():
@@ -103,9 +107,9 @@ def committed_blobs(staged: dict[str, str], changed: dict[str, Change]) -> dict[
     return out
 
 
-def _known_rows(root: Path, committed: dict[str, str]) -> dict[str, list[Row]]:
+def _known_rows(root: Root, committed: dict[str, str]) -> dict[str, list[Row]]:
     """Rows of HEAD's copy of each file, for the files the index knows them of."""
-    entries, _ = index.load(str(root / ".gastown" / INDEX_FILE))
+    entries, _ = index.load(os.path.join(root, ".gastown", INDEX_FILE))
     return {stem: e.rows for stem, e in entries.items()
             if e.blob and e.blob == committed.get(f"beads/{stem}.jsonl")}
 
@@ -172,7 +176,7 @@ def _extend_shifted(out: list[Row], rows: list[Row], shift: int) -> None:
         out.extend(rows)
 
 
-def read(root: Path, changed: dict[str, Change], problems: list[LedgerError],
+def read(root: Root, changed: dict[str, Change], problems: list[LedgerError],
          started: git.Started | None = None) -> list[FileRows]:
     """Every ledger file as staged, with HEAD's rows where they come for free.
 
@@ -221,7 +225,7 @@ def read(root: Path, changed: dict[str, Change], problems: list[LedgerError],
     return [files[f"beads/{stem}.jsonl"] for stem in schema.LEDGER_FILES]
 
 
-def read_head(root: Path, files: list[FileRows]) -> None:
+def read_head(root: Root, files: list[FileRows]) -> None:
     """Fill in HEAD's rows where they were not read yet (parsing HEAD's blobs)."""
     missing = {f.rel: f.head_sha for f in files if f.head is None and f.head_sha}
     blobs = git.read_blobs(root, list(missing.values()))

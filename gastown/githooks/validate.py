@@ -7,8 +7,8 @@ the person's edit stays where it was, to be fixed and committed again.
 """
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 
 from gastown import git
 from gastown.beads import links, schema
@@ -16,6 +16,12 @@ from gastown.beads.index import ID, LINE
 from gastown.beads.snapshot import parse_file
 from gastown.errors import LedgerError
 from gastown.githooks import staged
+
+TYPE_CHECKING = False  # pathlib and typing stay out of the hooks' imports
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    Root = str | os.PathLike[str]
 
 Problem = str
 ADDED = "ACMR"  # the statuses that leave a staged file to check (not D, T)
@@ -64,7 +70,7 @@ def _links_unchanged(files: list[staged.FileRows]) -> bool:
     return not links.might_change(before.get, put, (), awaited)
 
 
-def _new_link_problems(root: Path, files: list[staged.FileRows]) -> list[Problem]:
+def _new_link_problems(root: Root, files: list[staged.FileRows]) -> list[Problem]:
     where = {r[ID]: (f.rel, r[LINE]) for f in files for r in f.staged}
     now = links.find(r for f in files for r in f.staged)
     if not now:
@@ -83,7 +89,7 @@ def _new_link_problems(root: Path, files: list[staged.FileRows]) -> list[Problem
     return out
 
 
-def ledger_problems(root: Path, changed: dict[str, staged.Change],
+def ledger_problems(root: Root, changed: dict[str, staged.Change],
                     started: git.Started | None = None) -> list[Problem]:
     """What is wrong with the staged ledger: all a reader refuses, and the dangling
     links and cycles this commit adds. `started`: see `staged.read`."""
@@ -97,8 +103,10 @@ def ledger_problems(root: Path, changed: dict[str, staged.Change],
     return _new_link_problems(root, files)
 
 
-def formula_problems(root: Path, paths: list[str]) -> list[Problem]:
+def formula_problems(root: Root, paths: list[str]) -> list[Problem]:
     """Validate staged formula files as staged (not as in the working tree)."""
+    from pathlib import Path
+
     from gastown.formulas import validate_file
 
     shas = {}
@@ -114,7 +122,7 @@ def formula_problems(root: Path, paths: list[str]) -> list[Problem]:
             copy = Path(tmp) / path
             copy.parent.mkdir(parents=True, exist_ok=True)
             copy.write_bytes(blobs[sha])
-            for problem in validate_file(copy, search=[root / "formulas", copy.parent]):
+            for problem in validate_file(copy, search=[Path(root) / "formulas", copy.parent]):
                 out.append(f"{path}:{problem.line}: {problem.reason}")
     return out
 
@@ -124,7 +132,7 @@ def is_formula(path: str) -> bool:
         path.endswith(".toml") and "/formulas/" in f"/{path}")
 
 
-def check_staged(root: Path, started: git.Started | None = None) -> int:
+def check_staged(root: Root, started: git.Started | None = None) -> int:
     """pre-commit's verdict (0 or 1, problems on stderr). `started`: see `staged.read`."""
     started = started if started is not None else {}
     changed = staged.changes(root, started)
