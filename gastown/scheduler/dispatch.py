@@ -139,6 +139,12 @@ def _drain(town: Town, together: frozenset[int] = frozenset()) -> Drained:
     return Drained(started, failed, convoy)
 
 
+def leave_mark(town: Town) -> None:
+    """Ask the scheduler's holder to run once more after it lets go."""
+    (town.state / WAKE).parent.mkdir(parents=True, exist_ok=True)
+    (town.state / WAKE).touch()
+
+
 def _woken(town: Town) -> bool:
     path = town.state / WAKE
     found = path.exists()
@@ -155,6 +161,7 @@ def run(town: Town, *, wait: float | None = 0,
     failed: list[tuple[Request, str]] = []
     together: frozenset[int] = frozenset()
     convoy = None
+    marked = False
     while True:
         with locks.held(town.state / queue.LOCK, wait=wait) as taken:
             if not taken and str(town.root) in _draining:
@@ -163,9 +170,14 @@ def run(town: Town, *, wait: float | None = 0,
                 if first is not None:
                     raise GastownError(f"timed out after {wait:.0f}s waiting for the "
                                        f"scheduler ({town.rel(town.state / queue.LOCK)})")
-                (town.state / WAKE).parent.mkdir(parents=True, exist_ok=True)
-                (town.state / WAKE).touch()
-                return Drained(started, failed, convoy)
+                if marked:  # the holder still held it after the mark: it will see it
+                    return Drained(started, failed, convoy)
+                leave_mark(town)
+                marked = True
+                # The holder may have let go, and looked for a mark, between our try
+                # and the mark: try once more, or the mark could wait unseen.
+                wait = 0
+                continue
             _woken(town)
             if first is not None:
                 together = first()
