@@ -313,6 +313,8 @@ def test_injection_corpus_arrives_as_typed(standin: Callable[..., Agent], tmp_pa
     ]
     for text in corpus:
         assert agent.nudge(text, wait=5) == "delivered", text
+    # delivered means typed and entered; the program logs the last line when it has read it
+    eventually(lambda: agent.received() == [clean(t) for t in corpus])
     assert agent.received() == [clean(t) for t in corpus]
     assert not pwned.exists() and not (agent.town.root / "pwned").exists()
     assert agent.tmux.has(agent.session)  # no C-c or C-d was pressed
