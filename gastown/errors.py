@@ -6,6 +6,7 @@ written, its path printed), 130 interrupted.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 import time
@@ -20,6 +21,8 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_BUG = 3
 EXIT_INTERRUPTED = 130
+# The file system said no (read-only, no permission, full): the user's to fix, not a bug.
+_REFUSED = (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT)
 
 
 class GastownError(Exception):
@@ -98,8 +101,17 @@ def error_handler(prog: str) -> Iterator[None]:
         raise SystemExit(EXIT_OK) from None
     except SystemExit:
         raise
+    except OSError as e:
+        if e.errno not in _REFUSED:
+            _crash(prog, e)
+        print(f"{prog}: error: {e.filename or 'a file'}: {e.strerror}", file=sys.stderr)
+        raise SystemExit(EXIT_ERROR) from None
     except Exception as e:  # noqa: BLE001 - this is the last resort by design
-        log = _write_crash_log(prog)
-        print(f"{prog}: internal error: {type(e).__name__}: {e}", file=sys.stderr)
-        print(f"{prog}: a crash log was written to {log}", file=sys.stderr)
-        raise SystemExit(EXIT_BUG) from None
+        _crash(prog, e)
+
+
+def _crash(prog: str, e: BaseException) -> None:
+    log = _write_crash_log(prog)
+    print(f"{prog}: internal error: {type(e).__name__}: {e}", file=sys.stderr)
+    print(f"{prog}: a crash log was written to {log}", file=sys.stderr)
+    raise SystemExit(EXIT_BUG) from None

@@ -5,16 +5,32 @@ HOME of its own (`.gastown/homes/<session>`), never the person's: the client's f
 dialogs are answered in its config, the agent's work folder is trusted, tool use is
 allowed (or, with `allow_tools=False`, left to ask), and the client talks to the model
 server at `server_url` (a path prefix such as `/<session>` picks the agent's script there).
+
+Where the client has hooks of its own, gastown's commands go in them (`Hooks`): Claude
+Code runs `gt prime` at session start (its output becomes the session's context) and
+signals each turn's end from its Stop hook; Codex signals turn ends through `notify`.
 """
 from __future__ import annotations
 
 import json
 import os
+import shlex
+import sys
 from pathlib import Path
+from typing import NamedTuple
 
 SEEDS = ("claude", "codex", "gemini", "opencode")
 TOKEN = "gastown-local"  # the local server checks no key; the clients want one set
 CLAUDE_TOOLS = ["Bash", "Write", "Edit"]
+
+
+class Hooks(NamedTuple):
+    """Programs the client's own hooks run (argv lists; None: no such hook)."""
+    session_start: list[str] | None = None  # its output is the session's first context
+    turn_end: list[str] | None = None
+
+
+NO_HOOKS = Hooks()
 
 
 def model_url(session: str) -> str | None:
@@ -25,13 +41,14 @@ def model_url(session: str) -> str | None:
 
 
 def seed(kind: str, home: Path, workdir: Path, server_url: str | None, *,
-         allow_tools: bool = True) -> dict[str, str]:
+         allow_tools: bool = True, hooks: Hooks = NO_HOOKS) -> dict[str, str]:
     """Write client `kind`'s config under `home`; the environment its session needs."""
     home.mkdir(parents=True, exist_ok=True)
+    _login_path(home)
     if kind == "claude":
-        return _claude(home, workdir, server_url, allow_tools)
+        return _claude(home, workdir, server_url, allow_tools, hooks)
     if kind == "codex":
-        return _codex(home, workdir, server_url, allow_tools)
+        return _codex(home, workdir, server_url, allow_tools, hooks)
     if kind == "gemini":
         return _gemini(home, workdir, server_url)
     if kind == "opencode":
@@ -39,19 +56,33 @@ def seed(kind: str, home: Path, workdir: Path, server_url: str | None, *,
     raise ValueError(f"no seed for {kind!r} (seeds: {', '.join(SEEDS)})")
 
 
+def _login_path(home: Path) -> None:
+    """Login shells (Codex runs its commands in one) reset PATH from /etc/profile; put
+    gastown's programs (`gt`, `bd`) back in front."""
+    line = f'export PATH={shlex.quote(os.path.dirname(sys.executable))}:"$PATH"\n'
+    for name in (".profile", ".bash_profile"):
+        (home / name).write_text(line, encoding="utf-8")
+
+
 def _write_json(path: Path, data: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
-def _claude(home: Path, workdir: Path, server_url: str | None, allow_tools: bool) -> dict[str, str]:
+def _claude(home: Path, workdir: Path, server_url: str | None, allow_tools: bool,
+            hooks: Hooks) -> dict[str, str]:
     # Without hasCompletedOnboarding it checks its vendor's reachability and exits.
     _write_json(home / ".claude.json", {
         "hasCompletedOnboarding": True,
         "projects": {str(workdir.resolve()): {"hasTrustDialogAccepted": True}},
     })
     permissions = {"allow": CLAUDE_TOOLS} if allow_tools else {}
-    _write_json(home / ".claude" / "settings.json", {"permissions": permissions})
+    settings: dict[str, object] = {"permissions": permissions}
+    events = {"SessionStart": hooks.session_start, "Stop": hooks.turn_end}
+    if any(events.values()):
+        settings["hooks"] = {event: [{"hooks": [{"type": "command", "command": shlex.join(argv)}]}]
+                             for event, argv in events.items() if argv}
+    _write_json(home / ".claude" / "settings.json", settings)
     env = {"HOME": str(home), "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
            "DISABLE_AUTOUPDATER": "1"}
     if server_url:
@@ -63,9 +94,17 @@ def _toml_string(text: str) -> str:
     return json.dumps(text)  # a JSON string is a TOML basic string
 
 
-def _codex(home: Path, workdir: Path, server_url: str | None, allow_tools: bool) -> dict[str, str]:
-    lines = [f"approval_policy = {_toml_string('never' if allow_tools else 'on-request')}",
-             'sandbox_mode = "workspace-write"']
+def _codex(home: Path, workdir: Path, server_url: str | None, allow_tools: bool,
+           hooks: Hooks) -> dict[str, str]:
+    # Codex's workspace-write sandbox keeps every .git read-only, and an agent's work is
+    # commits (`gt mol step done` commits the town's ledger, `gt done` the worktree):
+    # allowed tools run unsandboxed; otherwise each command outside it asks first.
+    approval, sandbox = ("never", "danger-full-access") if allow_tools else ("on-request",
+                                                                            "workspace-write")
+    lines = [f"approval_policy = {_toml_string(approval)}",
+             f"sandbox_mode = {_toml_string(sandbox)}"]
+    if hooks.turn_end:  # Codex appends its event, as JSON, to these arguments
+        lines.append(f"notify = {json.dumps(hooks.turn_end)}")
     if server_url:
         lines += ['model = "scripted"', 'model_provider = "fake"', "",
                   "[model_providers.fake]", 'name = "fake"',

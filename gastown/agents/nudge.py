@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
+from gastown.agents import turns
 from gastown.agents.idle import PanePatterns, clean, input_empty, pane_state
 from gastown.agents.tmux import Tmux
 from gastown.errors import GastownError, NotFound, UsageError
@@ -254,7 +255,8 @@ def deliver_queued(town: Town, session: str, patterns: PanePatterns = DEFAULT_PA
         with held(_watch_lock(town, session), wait=0) as mine:
             if not mine:
                 return delivered
-            count, emptied = _drain(town, session, patterns, tmux, until)
+            with turns.Listener(town, session) as turn_ends:
+                count, emptied = _drain(town, session, patterns, tmux, until, turn_ends)
             delivered += count
         # A nudge queued while we let go saw the lock taken and started no watcher.
         if not emptied or not pending(town, session):
@@ -262,10 +264,11 @@ def deliver_queued(town: Town, session: str, patterns: PanePatterns = DEFAULT_PA
 
 
 def _drain(town: Town, session: str, patterns: PanePatterns, tmux: Tmux,
-           until: float) -> tuple[int, bool]:
+           until: float, turn_ends: turns.Listener) -> tuple[int, bool]:
     """(nudges delivered, whether the queue was seen empty)."""
     count, delay = 0, POLL
-    # Nothing tells us when a pane changes, so look again with a growing pause.
+    # The screen does not say when it changes, so look again with a growing pause,
+    # cut short when the client's own hook signals the end of a turn.
     while time.time() < until:
         if muted(town, session) or not tmux.has(session):
             return count, False
@@ -278,8 +281,9 @@ def _drain(town: Town, session: str, patterns: PanePatterns, tmux: Tmux,
             return count, False  # the session ended under us
         if done:
             count, delay = count + 1, POLL
+        elif turn_ends.wait(delay):
+            delay = POLL
         else:
-            time.sleep(delay)
             delay = min(delay * 2, MAX_POLL)
     pending(town, session)  # drops what expired while we waited
     return count, False

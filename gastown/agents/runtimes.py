@@ -21,7 +21,7 @@ from gastown.town.paths import Town
 DEFAULT = "shell"
 DIRNAME = "runtimes"
 PROMPT_WAYS = ("argument", "stdin", "typed", "none")
-PRIME_WAYS = ("prompt", "self")
+PRIME_WAYS = ("prompt", "hook", "self")
 
 
 class Runtime(NamedTuple):
@@ -29,7 +29,9 @@ class Runtime(NamedTuple):
     description: str
     command: tuple[str, ...]
     prompt: str  # how the first prompt reaches the client
-    prime: str  # "prompt": the first prompt tells it to run `gt prime`; "self": it runs it
+    # "prompt": the first prompt tells it to run `gt prime`; "hook": the client's own
+    # session-start hook runs it (seeded by gastown); "self": the program runs it
+    prime: str
     ready: str  # regex over the pane's last lines: waiting for input
     busy: str  # regex: working
     needs_input: str | None  # regex: a permission prompt (neither busy nor ready)

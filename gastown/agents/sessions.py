@@ -40,10 +40,15 @@ def environment(town: Town, agent: Bead) -> dict[str, str]:
             "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
-def first_prompt(agent: Bead) -> str:
-    return (f"You are {identity.address_of(agent)}, a gastown {agent.get('role')}. "
-            "Run `gt prime` to see your role, the work on your hook and your mail, "
-            "then do that work.")
+def first_prompt(agent: Bead, prime: str = "prompt") -> str:
+    """What the client is told first; with prime = "hook" its session-start hook has
+    already put `gt prime`'s output in its context."""
+    you = f"You are {identity.address_of(agent)}, a gastown {agent.get('role')}. "
+    if prime == "hook":
+        return you + ("Your role, the work on your hook and your mail are in your context, "
+                      "from `gt prime`: do that work.")
+    return you + ("Run `gt prime` to see your role, the work on your hook and your mail, "
+                  "then do that work.")
 
 
 # A person's session (crew, or the mayor on the shell runtime): their own shell,
@@ -58,7 +63,7 @@ FROM_FILE = ["sh", "-c", 'exec "$@" < "$GT_PROMPT_FILE"', "sh"]
 def command_for(agent: Bead, runtime: Runtime | None) -> list[str]:
     if runtime is None or (runtime.prime == "self" and agent.get("role") in ("crew", "mayor")):
         return INTERACTIVE
-    prompt = first_prompt(agent) if runtime.prime == "prompt" else None
+    prompt = first_prompt(agent, runtime.prime) if runtime.prime != "self" else None
     if runtime.prompt == "stdin" and prompt:
         return [*FROM_FILE, *runtime.argv(None)]
     return runtime.argv(prompt)
@@ -82,14 +87,11 @@ def start(town: Town, agent: Bead, runtime: Runtime | None,
     cwd.mkdir(parents=True, exist_ok=True)
     env = environment(town, agent)
     if runtime is not None and runtime.seed:
-        from gastown.agents import clientconfig
-
-        env |= clientconfig.seed(runtime.seed, town.state / "homes" / name, cwd,
-                                 clientconfig.model_url(name))
+        env |= _seed(town, name, cwd, runtime)
     if runtime is not None and runtime.prompt == "stdin":
         path = prompt_file(town, agent)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(first_prompt(agent) + "\n")
+        path.write_text(first_prompt(agent, runtime.prime) + "\n")
         env["GT_PROMPT_FILE"] = str(path)
     try:
         tmux.start(name, cwd=str(cwd), env=env, command=program or command_for(agent, runtime))
@@ -98,9 +100,22 @@ def start(town: Town, agent: Bead, runtime: Runtime | None,
             return name
         raise
     if (program is None and runtime is not None and runtime.prompt == "typed"
-            and runtime.prime == "prompt"):
+            and runtime.prime != "self"):
         _type_first_prompt(town, agent, name, runtime)
     return name
+
+
+def _seed(town: Town, session: str, cwd: Path, runtime: Runtime) -> dict[str, str]:
+    """The client's own home, its hooks running `gt prime` (prime = "hook") and
+    signalling each turn's end."""
+    from gastown.agents import clientconfig, turns
+
+    gt = os.path.join(os.path.dirname(sys.executable), "gt")
+    hooks = clientconfig.Hooks(
+        session_start=[gt if os.path.exists(gt) else "gt", "prime"] if runtime.prime == "hook" else None,
+        turn_end=turns.command(town, session))
+    return clientconfig.seed(runtime.seed or "", town.state / "homes" / session, cwd,
+                             clientconfig.model_url(session), hooks=hooks)
 
 
 def _type_first_prompt(town: Town, agent: Bead, session: str, runtime: Runtime) -> None:
@@ -109,7 +124,7 @@ def _type_first_prompt(town: Town, agent: Bead, session: str, runtime: Runtime) 
     from gastown.agents import nudge
     from gastown.agents.targets import patterns_of
 
-    nudge.enqueue(town, session, first_prompt(agent))
+    nudge.enqueue(town, session, first_prompt(agent, runtime.prime))
     nudge.start_watcher(town, session, patterns_of(runtime))
 
 

@@ -94,7 +94,7 @@ def format_prime(p: dict[str, Any]) -> str:
         rows += [f"## On your hook: {bead['id']} {bead.get('title', '')}",
                  bead.get("description") or "(no description)", ""]
         if p["steps"]:
-            rows.append("## Steps left (close each with `gt mol step done STEP`)")
+            rows.append("## Steps left (close each with `gt mol step done STEP_ID`)")
             rows += [f"- {s['id']} {s['step_id']} [{s['state']}]: {s.get('title') or ''}"
                      for s in p["steps"]]
         rows.append("When the work is committed: `gt done`.")

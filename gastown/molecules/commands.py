@@ -119,12 +119,29 @@ def list_(*, all: bool, json: bool) -> int:
 def step_done(*, step: str, note: str | None, force: bool, json: bool) -> int:
     from gastown.molecules import ops
 
-    mol, bead = ops.step_done(find_town(), step, note=note, force=force)
+    town = find_town()
+    mol, bead = ops.step_done(town, _on_my_hook(town, step), note=note, force=force)
     if json:
         print_json({"step": bead, "molecule": ops.status(mol)})
     else:
         _out(f"Closed {bead['id']} ({bead['step_id']}); molecule {mol.id} is {mol.state()}")
     return 0
+
+
+def _on_my_hook(town: Any, step: str) -> str:
+    """A bare STEP_ID (`implement`) names that step of the molecule on your hook."""
+    from gastown.agents import work
+    from gastown.errors import GastownError
+    from gastown.molecules import ops
+
+    if ":" in step or "." in step:
+        return step
+    try:
+        molecule = work.hook(town)["molecule"]
+        steps = ops.load(town, molecule).steps if molecule else []
+    except GastownError:
+        return step
+    return f"{molecule}:{step}" if any(s["step_id"] == step for s in steps) else step
 
 
 def step_retry(*, step: str, json: bool) -> int:
@@ -190,7 +207,8 @@ COMMANDS: tuple[Command, ...] = (
                               "flag", False), JSON)),
     Command("step.done", "Close a step: agent steps, human gates, timer gates that are due",
             H + "step_done", (
-                Arg("step", (), "step bead id (or MOLECULE:STEP_ID)", "pos"),
+                Arg("step", (), "step bead id, MOLECULE:STEP_ID, or a STEP_ID of the molecule on "
+                    "your hook", "pos"),
                 Arg("note", ("--note",), "what was done / who approved"),
                 Arg("force", ("--force",), "close even if its needs or timer are not done",
                     "flag", False),

@@ -1,6 +1,7 @@
 """Every command has help; errors map to one set of exit codes (0, 1, 2, 3, 130)."""
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -74,6 +75,13 @@ def test_error_handler_maps_outcomes_to_exit_codes(tmp_path: Path, capsys) -> No
     assert "internal error: RuntimeError: boom" in err and "Traceback" not in err
     log = Path(err.split("crash log was written to ")[1].strip())
     assert log.is_file() and "RuntimeError: boom" in log.read_text()
+    # A file system that refuses a write is the user's to fix: a clean error, no crash log.
+    lock = "/town/.git/index.lock"
+    assert exit_code(OSError(errno.EROFS, "Read-only file system", lock)) == 1
+    assert f"gt: error: {lock}: Read-only file system" in capsys.readouterr().err
+    assert exit_code(PermissionError(errno.EACCES, "Permission denied", lock)) == 1
+    assert "crash log" not in capsys.readouterr().err
+    assert exit_code(OSError(errno.EIO, "Input/output error")) == 3
 
 
 def test_sigint_exits_130_without_a_traceback(town) -> None:

@@ -31,8 +31,9 @@ def test_codex_home_points_at_the_model_server_and_trusts_the_work_folder(tmp_pa
     home, work = tmp_path / "home", tmp_path / 'work "quoted"'
     env = clientconfig.seed("codex", home, work, "http://127.0.0.1:9/gt-rig-a/")
     config = tomllib.loads((home / ".codex" / "config.toml").read_text())
-    assert config["approval_policy"] == "never" and config["sandbox_mode"] == "workspace-write"
-    assert config["model_provider"] == "fake"
+    # Agents commit (the ledger, their worktree): Codex's sandbox would keep .git read-only.
+    assert config["approval_policy"] == "never" and config["sandbox_mode"] == "danger-full-access"
+    assert config["model_provider"] == "fake" and "notify" not in config
     assert config["model_providers"]["fake"] == {
         "name": "fake", "base_url": "http://127.0.0.1:9/gt-rig-a/v1", "env_key": "GT_MODEL_KEY",
         "wire_api": "responses"}
@@ -42,6 +43,35 @@ def test_codex_home_points_at_the_model_server_and_trusts_the_work_folder(tmp_pa
     clientconfig.seed("codex", home, work, None, allow_tools=False)
     config = tomllib.loads((home / ".codex" / "config.toml").read_text())
     assert config["approval_policy"] == "on-request" and "model_provider" not in config
+    assert config["sandbox_mode"] == "workspace-write"
+
+
+def test_the_clients_own_hooks_run_gt_prime_and_signal_each_turns_end(tmp_path: Path) -> None:
+    hooks = clientconfig.Hooks(session_start=["/venv/bin/gt", "prime"],
+                               turn_end=["/venv/bin/python", "-m", "gastown.agents.turns",
+                                         "ended", "/my town", "gt-rig-a"])
+    clientconfig.seed("claude", tmp_path / "c", tmp_path / "w", None, hooks=hooks)
+    settings = json.loads((tmp_path / "c" / ".claude" / "settings.json").read_text())
+    assert settings["hooks"] == {
+        "SessionStart": [{"hooks": [{"type": "command", "command": "/venv/bin/gt prime"}]}],
+        "Stop": [{"hooks": [{"type": "command", "command":
+                             "/venv/bin/python -m gastown.agents.turns ended '/my town' gt-rig-a"}]}]}
+    clientconfig.seed("codex", tmp_path / "x", tmp_path / "w", None, hooks=hooks)
+    config = tomllib.loads((tmp_path / "x" / ".codex" / "config.toml").read_text())
+    assert config["notify"] == hooks.turn_end  # Codex has no session-start hook
+
+
+def test_login_shells_in_a_seeded_home_find_gastowns_programs(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    clientconfig.seed("codex", home, tmp_path / "w", None)
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin"}
+    found = subprocess.run(["bash", "-lc", "command -v gt"], env=env, capture_output=True,
+                           text=True, check=True).stdout.strip()
+    assert found == os.path.join(os.path.dirname(sys.executable), "gt")
 
 
 def test_model_url_is_per_session(monkeypatch: pytest.MonkeyPatch) -> None:

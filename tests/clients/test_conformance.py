@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import pytest
 from filelock import FileLock
 
-from gastown.agents import clientconfig, runtimes
+from gastown.agents import clientconfig, runtimes, turns
 from gastown.agents.idle import PanePatterns, State, pane_state
 from gastown.agents.nudge import nudge, pending
 from gastown.agents.targets import patterns_of
@@ -79,7 +79,8 @@ def client(sandbox: Callable[..., Sandbox], tmp_path: Path) -> Callable[..., Cli
         work.mkdir()
         assert runtime.seed is not None
         env = clientconfig.seed(runtime.seed, tmp_path / "home", work, f"{box.url}/{SESSION}",
-                                allow_tools=allow_tools)
+                                allow_tools=allow_tools,
+                                hooks=clientconfig.Hooks(turn_end=turns.command(town, SESSION)))
         launched = Client(box, town, work, patterns_of(runtime))
         command = [a for a in runtime.argv(None) if allow_tools or a != AUTO_ALLOW]
         with FileLock(START_LOCK):
@@ -173,6 +174,20 @@ def test_a_nudge_while_busy_is_queued_and_delivered_once_idle(
     assert min(r["n"] for r in agent.requests_mentioning("Check your mail, please.")) > finished
 
 
+@pytest.mark.parametrize("name", ["claude", "codex"])
+def test_the_clients_own_hook_signals_the_end_of_each_turn(
+        client: Callable[..., Client], name: str) -> None:
+    agent = client(name, {"steps": [{"shell": "sleep 2"}], "final": "Slept."})
+    assert agent.nudge("Please run the scripted steps.", wait=10) == "delivered"
+    agent.wait_for("busy")
+    before = turns.count(agent.town, SESSION)
+    agent.wait_for("ready")
+    eventually(lambda: turns.count(agent.town, SESSION) > before, TURN_TIMEOUT,
+               what="the end-of-turn signal")
+    last = json.loads(turns.log_path(agent.town, SESSION).read_text().splitlines()[-1])
+    assert last["source"] == {"claude": "hook", "codex": "agent-turn-complete"}[name]
+
+
 @pytest.mark.parametrize("name", CLIENTS)
 def test_a_session_gastown_starts_sends_the_first_prompt_to_the_model(
         sandbox: Callable[..., Sandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -192,7 +207,8 @@ def test_a_session_gastown_starts_sends_the_first_prompt_to_the_model(
         session = sessions.start(town, agent, runtime)
         eventually(lambda: (town.root / "started").exists(), TURN_TIMEOUT,
                    what="the scripted tool to run in the town")
-    prompted = [r for r in box.requests() if sessions.first_prompt(agent) in json.dumps(r["body"])]
+    prompt = sessions.first_prompt(agent, runtime.prime)
+    prompted = [r for r in box.requests() if prompt in json.dumps(r["body"])]
     assert prompted and all(r["agent"] == session for r in prompted)
     assert (town.state / "homes" / session).is_dir()
     eventually(lambda: pane_state(box.tmux.capture(session), patterns_of(runtime)) == "ready")

@@ -1,0 +1,26 @@
+"""`gt mol step done STEP_ID`: a bare step id names that step of the molecule on your hook."""
+from __future__ import annotations
+
+import pytest
+
+from gastown.agents.tmux import Tmux
+from tests.refinery.conftest import Rig, rig  # noqa: F401  (the fixture)
+
+
+def test_a_polecat_closes_its_steps_by_their_formula_ids(
+        rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    bead = rig.issue("agent steps")
+    try:
+        rig.gt("sling", bead, "--rig", "demo").assert_success()
+    finally:
+        Tmux.for_town(rig.town).kill_server()
+    mol = rig.gt("hook", "demo/nux", "--json").assert_success().json()["molecule"]
+    monkeypatch.setenv("GT_AGENT", "demo/nux")
+    out = rig.gt("mol", "step", "done", "understand").assert_success().out
+    assert f"Closed {mol}.1 (understand)" in out
+    # Names that are not a step of the hooked molecule are refused as before.
+    err = rig.gt("mol", "step", "done", "deploy").assert_failure().err
+    assert "deploy" in err
+    assert rig.gt("mol", "step", "done", "understand").assert_failure().err.count("already closed")
+    monkeypatch.delenv("GT_AGENT")  # not an agent: a bare step id names nothing
+    assert "no molecule 'implement'" in rig.gt("mol", "step", "done", "implement").assert_failure().err
