@@ -8,8 +8,9 @@ Everything runs in one sandbox (gastown.agents.loopback): a loopback-only networ
 namespace holding the benchmark's own tmux server and the scripted model server, so
 no client can reach the network. Each client starts as gastown starts it: its runtime
 preset's command in a detached tmux pane, with a freshly seeded home pointed at the
-model server. The clients are CLIENTS; the baseline is a bare `sh` in a pane reaching
-its `$ ` prompt (what tmux and a pane cost, nothing else).
+model server. The clients: Claude Code, Codex, OpenCode and Gemini CLI (CLIENTS). The
+baseline is a bare `sh` in a pane reaching its `$ ` prompt (what tmux and a pane cost,
+nothing else).
 
 * start to ready: from the tmux start of a session to its pane reading "ready" by the
   preset's patterns (the pane is captured every 20 ms). N starts of each (5; 3 with
@@ -20,7 +21,9 @@ its `$ ` prompt (what tmux and a pane cost, nothing else).
 * memory per idle agent: K sessions of one kind (4; 2 with --quick) started one after
   another, each to ready, then 3 s idle; then RSS and PSS summed over each session's
   process tree (the pane's process and all its descendants, from
-  /proc/<pid>/smaps_rollup). PSS splits the pages the K copies share among them.
+  /proc/<pid>/smaps_rollup). PSS splits the pages the K copies share among them. A
+  process in the sandbox outside every pane's tree (a daemon the sums would miss) fails
+  the run.
 """
 from __future__ import annotations
 
@@ -71,6 +74,7 @@ class Sandbox(NamedTuple):
     tmux: Tmux
     url: str
     namespace: str
+    servers: frozenset[int]  # the model server's and the tmux server's pids
 
 
 class Kind(NamedTuple):
@@ -146,9 +150,11 @@ def _sandbox(ctx: Context) -> Iterator[Sandbox]:
         namespace = loopback.namespace_of(process.pid) or ""
         if not namespace or namespace == loopback.namespace_of(os.getpid()):
             raise RuntimeError("the model server is not in a namespace of its own")
-        if loopback.namespace_of(_server_pid(tmux)) != namespace:
+        tmux_pid = _server_pid(tmux)
+        if loopback.namespace_of(tmux_pid) != namespace:
             raise RuntimeError(f"the tmux server on {socket} is outside the sandbox")
-        yield Sandbox(tmux, f"http://127.0.0.1:{int(port_file.read_text())}", namespace)
+        yield Sandbox(tmux, f"http://127.0.0.1:{int(port_file.read_text())}", namespace,
+                      frozenset({process.pid, tmux_pid}))
     finally:
         tmux.kill_server()
         if namespace:
@@ -185,7 +191,13 @@ def _idle_memory(ctx: Context, box: Sandbox, kind: Kind, count: int
         for session in sessions:
             _start(ctx, box, kind, session)
         time.sleep(IDLE_S)
-        sizes = [_memory(_tree(_pane_pid(box, s))) for s in sessions]
+        trees = [_tree(_pane_pid(box, s)) for s in sessions]
+        sizes = [_memory(tree) for tree in trees]
+        # A process that left its pane's tree (a daemon) would be missed by the sums.
+        counted = box.servers.union(*trees)
+        strays = [p for p in loopback.members(box.namespace) if p not in counted and _alive(p)]
+        if strays:
+            raise RuntimeError(f"{kind.name}: processes outside the panes' trees: {strays}")
     finally:
         for session in sessions:
             _stop(box, session)
