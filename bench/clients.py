@@ -147,9 +147,10 @@ def _sandbox(ctx: Context) -> Iterator[Sandbox]:
                 raise RuntimeError(f"the sandbox did not start (exit {process.poll()}): "
                                    f"{(where / 'stderr').read_text()}")
             time.sleep(0.05)
-        namespace = loopback.namespace_of(process.pid) or ""
-        if not namespace or namespace == loopback.namespace_of(os.getpid()):
+        inside = loopback.namespace_of(process.pid)
+        if not inside or inside == loopback.namespace_of(os.getpid()):
             raise RuntimeError("the model server is not in a namespace of its own")
+        namespace = inside
         tmux_pid = _server_pid(tmux)
         if loopback.namespace_of(tmux_pid) != namespace:
             raise RuntimeError(f"the tmux server on {socket} is outside the sandbox")
@@ -199,7 +200,7 @@ def _idle_memory(ctx: Context, box: Sandbox, kind: Kind, count: int
         if strays:
             raise RuntimeError(f"{kind.name}: processes outside the panes' trees: {strays}")
     finally:
-        for session in sessions:
+        for session in filter(box.tmux.has, sessions):
             _stop(box, session)
     return {"rss": [rss for rss, _ in sizes], "pss": [pss for _, pss in sizes]}
 
