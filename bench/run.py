@@ -23,7 +23,7 @@ for p in (str(HERE), str(HERE.parent)):
 import harness  # noqa: E402
 
 SUITE = ("ledger", "hooks", "writers", "molecules", "cli", "agents", "refinery", "liveview",
-         "supervision")
+         "supervision", "clients")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,366 @@
+"""Real agent clients: start to ready, and memory per idle agent.
+
+Part of the suite (`python bench/run.py --only clients`), or on its own:
+
+    .venv/bin/python bench/clients.py [--quick]
+
+Everything runs in one sandbox (gastown.agents.loopback): a loopback-only network
+namespace holding the benchmark's own tmux server and the scripted model server, so
+no client can reach the network. Each client starts as gastown starts it: its runtime
+preset's command in a detached tmux pane, with a freshly seeded home pointed at the
+model server. The clients: Claude Code, Codex, OpenCode and Gemini CLI (CLIENTS). The
+baseline is a bare `sh` in a pane reaching its `$ ` prompt (what tmux and a pane cost,
+nothing else).
+
+* start to ready: from the tmux start of a session to its pane reading "ready" by the
+  preset's patterns (the pane is captured every 20 ms). N starts of each (5; 3 with
+  --quick) after one untimed warm-up round, one at a time, the baseline and each client
+  taking turns in every round; each session is ended, its whole process tree with it,
+  before the next one starts. Starts are serialised with the client tests' start lock,
+  since CPU at start-up is the limit on a small machine.
+* memory per idle agent: K sessions of one kind (4; 2 with --quick) started one after
+  another, each to ready, then 3 s idle; then RSS and PSS summed over each session's
+  process tree (the pane's process and all its descendants, from
+  /proc/<pid>/smaps_rollup). PSS splits the pages the K copies share among them. A
+  process in the sandbox outside every pane's tree (a daemon the sums would miss) fails
+  the run.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+HERE = Path(__file__).resolve().parent
+for _p in (str(HERE), str(HERE.parent)):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+import harness  # noqa: E402
+import synth  # noqa: E402
+from filelock import FileLock  # noqa: E402
+from harness import Context, Measurement, Report, Table, fmt_s  # noqa: E402
+
+from gastown.agents import clientconfig, loopback, runtimes  # noqa: E402
+from gastown.agents.idle import PanePatterns, pane_state  # noqa: E402
+from gastown.agents.targets import patterns_of  # noqa: E402
+from gastown.agents.tmux import Tmux  # noqa: E402
+from gastown.errors import NotFound  # noqa: E402
+
+NAME = "clients"
+DESCRIPTION = ("real clients in a loopback sandbox: start to ready, and RSS/PSS per idle "
+               "agent, against a bare sh pane")
+CLIENTS = ("claude", "codex", "opencode", "gemini")
+BASELINE = "sh pane"
+POLL_S = 0.02
+IDLE_S = 3.0
+READY_TIMEOUT_S = 60.0
+WARMUP = 1
+# The client tests' lock (tests/clients/test_conformance.py): no two client starts at once.
+START_LOCK = Path(tempfile.gettempdir()) / "gastown-client-start.lock"
+
+
+class Sandbox(NamedTuple):
+    tmux: Tmux
+    url: str
+    namespace: str
+    servers: frozenset[int]  # the model server's and the tmux server's pids
+
+
+class Kind(NamedTuple):
+    name: str
+    command: list[str]
+    patterns: PanePatterns
+    seed: str | None  # clientconfig's seed; None for the bare shell
+
+
+def run(ctx: Context) -> Report:
+    reason = loopback.why_not()
+    if reason:
+        raise RuntimeError("real agent clients run only inside a loopback-only network "
+                           f"namespace, and this machine cannot make one: {reason}")
+    kinds = _kinds()
+    starts_each, idle_each = (3, 2) if ctx.quick else (5, 4)
+    report = Report()
+    loads = {"start": _uptime()}
+    with _sandbox(ctx) as box:
+        ctx.log(f"{starts_each} starts each of {', '.join(k.name for k in kinds)}, in turns")
+        starts = _start_times(ctx, box, kinds, starts_each)
+        loads["after starts"] = _uptime()
+        memory = {}
+        for kind in kinds:
+            ctx.log(f"{idle_each} idle {kind.name} sessions: RSS and PSS")
+            memory[kind.name] = _idle_memory(ctx, box, kind, idle_each)
+        loads["end"] = _uptime()
+    _start_table(report, starts)
+    _memory_table(report, memory)
+    report.data["memory_mib"] = memory
+    report.data["uptime"] = loads
+    report.notes += [f"load average ({when}): {load}" for when, load in loads.items()]
+    return report
+
+
+def _kinds() -> list[Kind]:
+    kinds = [Kind(BASELINE, ["sh"], patterns_of(runtimes.load(None, "shell")), None)]
+    for name in CLIENTS:
+        runtime = runtimes.load(None, name)
+        command = runtime.argv(None)
+        if not Path(command[0]).is_absolute():
+            raise RuntimeError(f"{name} is not installed in {runtimes.clients_bin()}: "
+                               "run `make setup`")
+        kinds.append(Kind(name, command, patterns_of(runtime), runtime.seed))
+    return kinds
+
+
+@contextlib.contextmanager
+def _sandbox(ctx: Context) -> Iterator[Sandbox]:
+    """The scripted model server and a tmux server, both inside a fresh namespace."""
+    where = ctx.workdir / "sandbox"
+    where.mkdir()
+    (where / "script.json").write_text(json.dumps({"steps": [], "final": "Idle."}))
+    port_file = where / "port"
+    socket = f"gt-bench-{os.getpid()}"
+    server = [sys.executable, "-m", "gastown.agents.modelserver", "--script",
+              str(where / "script.json"), "--log", str(where / "requests.jsonl"),
+              "--port-file", str(port_file)]
+    with open(where / "stderr", "wb") as errors:
+        process = subprocess.Popen(loopback.argv(server, socket), cwd=harness.ROOT,
+                                   env=synth.bench_env(ctx.workdir / "home"),
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=errors)
+    tmux = Tmux(socket)
+    namespace = ""
+    try:
+        deadline = time.monotonic() + 20
+        while not port_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the sandbox did not start (exit {process.poll()}): "
+                                   f"{(where / 'stderr').read_text()}")
+            time.sleep(0.05)
+        inside = loopback.namespace_of(process.pid)
+        if not inside or inside == loopback.namespace_of(os.getpid()):
+            raise RuntimeError("the model server is not in a namespace of its own")
+        namespace = inside
+        tmux_pid = _server_pid(tmux)
+        if loopback.namespace_of(tmux_pid) != namespace:
+            raise RuntimeError(f"the tmux server on {socket} is outside the sandbox")
+        yield Sandbox(tmux, f"http://127.0.0.1:{int(port_file.read_text())}", namespace,
+                      frozenset({process.pid, tmux_pid}))
+    finally:
+        tmux.kill_server()
+        if namespace:
+            loopback.end(namespace)
+        process.kill()
+        process.wait()
+        # kill-server leaves the socket file behind
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(Path(os.environ.get("TMUX_TMPDIR", "/tmp"), f"tmux-{os.getuid()}", socket))
+
+
+def _start_times(ctx: Context, box: Sandbox, kinds: list[Kind], rounds: int
+                 ) -> dict[str, list[float]]:
+    """`rounds` timed rounds after WARMUP untimed ones (the first start reads from disk)."""
+    times: dict[str, list[float]] = {kind.name: [] for kind in kinds}
+    for r in range(WARMUP + rounds):
+        took = {}
+        for kind in kinds:
+            session = f"start-{kind.name.replace(' ', '-')}-{r}"
+            took[kind.name] = _start(ctx, box, kind, session)
+            _stop(box, session)
+        if r >= WARMUP:
+            for name, seconds in took.items():
+                times[name].append(seconds)
+        ctx.log(("warm-up" if r < WARMUP else f"round {r + 1 - WARMUP}") + ": "
+                + ", ".join(f"{name} {fmt_s(s)}" for name, s in took.items()))
+    return times
+
+
+def _idle_memory(ctx: Context, box: Sandbox, kind: Kind, count: int
+                 ) -> dict[str, list[float]]:
+    sessions = [f"idle-{kind.name.replace(' ', '-')}-{i}" for i in range(count)]
+    try:
+        for session in sessions:
+            _start(ctx, box, kind, session)
+        time.sleep(IDLE_S)
+        trees = [_tree(_pane_pid(box, s)) for s in sessions]
+        sizes = [_memory(tree) for tree in trees]
+        # A process that left its pane's tree (a daemon) would be missed by the sums.
+        counted = box.servers.union(*trees)
+        strays = [p for p in loopback.members(box.namespace) if p not in counted and _alive(p)]
+        if strays:
+            raise RuntimeError(f"{kind.name}: processes outside the panes' trees: {strays}")
+    finally:
+        for session in filter(box.tmux.has, sessions):
+            _stop(box, session)
+    return {"rss": [rss for rss, _ in sizes], "pss": [pss for _, pss in sizes]}
+
+
+def _start(ctx: Context, box: Sandbox, kind: Kind, session: str) -> float:
+    """Start `session` running `kind` and wait for its pane to read ready; the seconds."""
+    home, work = ctx.workdir / "homes" / session, ctx.workdir / "work"
+    work.mkdir(exist_ok=True)
+    if kind.seed is None:
+        home.mkdir(parents=True)
+        # An interactive sh reads $ENV; root's sh would otherwise show `# `.
+        (home / ".shrc").write_text("PS1='$ '\n")
+        env = {"HOME": str(home), "ENV": str(home / ".shrc")}
+    else:
+        env = clientconfig.seed(kind.seed, home, work, f"{box.url}/{session}")
+    with FileLock(START_LOCK):
+        t0 = time.perf_counter()
+        box.tmux.start(session, cwd=work, env=env, command=kind.command)
+        while True:
+            try:
+                screen = box.tmux.capture(session)
+            except NotFound:
+                raise RuntimeError(f"{kind.name} ({session}) exited before it was ready") from None
+            if pane_state(screen, kind.patterns) == "ready":
+                return time.perf_counter() - t0
+            if time.perf_counter() - t0 > READY_TIMEOUT_S:
+                shown = "\n".join(screen)
+                raise RuntimeError(f"{kind.name} was not ready within {READY_TIMEOUT_S:.0f} s; "
+                                   f"its pane shows:\n{shown}")
+            time.sleep(POLL_S)
+
+
+def _server_pid(tmux: Tmux) -> int:
+    return int(subprocess.run(["tmux", "-L", tmux.socket, "display-message", "-p", "#{pid}"],
+                              capture_output=True, text=True, check=True).stdout)
+
+
+def _pane_pid(box: Sandbox, session: str) -> int:
+    return int(subprocess.run(["tmux", "-L", box.tmux.socket, "display-message", "-p", "-t",
+                               f"={session}:", "#{pane_pid}"], capture_output=True, text=True,
+                              check=True).stdout)
+
+
+def _stop(box: Sandbox, session: str, grace: float = 3.0) -> None:
+    """End the session and every process of its tree (some outlive their pane's hangup)."""
+    tree = _tree(_pane_pid(box, session))
+    box.tmux.stop(session)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if _gone(tree, grace):
+            return
+        for pid in filter(_alive, tree):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+    if not _gone(tree, grace):
+        raise RuntimeError(f"{session}'s processes outlived SIGKILL: {list(filter(_alive, tree))}")
+
+
+def _gone(pids: list[int], within: float) -> bool:
+    deadline = time.monotonic() + within
+    while any(map(_alive, pids)):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state first), or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def _alive(pid: int) -> bool:
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z"  # a zombie holds no memory, runs nothing
+
+
+def _tree(root: int) -> list[int]:
+    """`root` and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        fields = _stat(int(entry)) if entry.isdigit() else None
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo += children.get(pid, [])
+    return tree
+
+
+def _memory(pids: list[int]) -> tuple[float, float]:
+    """RSS and PSS (MiB) summed over `pids`."""
+    kib = {"Rss": 0, "Pss": 0}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    key, _, value = line.partition(":")
+                    if key in kib:
+                        kib[key] += int(value.split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # it exited since the tree was read
+    return kib["Rss"] / 1024, kib["Pss"] / 1024
+
+
+def _uptime() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _start_table(report: Report, starts: dict[str, list[float]]) -> None:
+    base = statistics.median(starts[BASELINE])
+    rows = []
+    for name, times in starts.items():
+        med = statistics.median(times)
+        report.measurements.append(Measurement(
+            f"{name} start to ready", "1 session", times, "tmux start to pane ready, 20 ms polls",
+            "", WARMUP, None, [], False, harness.loadavg()))
+        rows.append([name, str(len(times)), fmt_s(med), fmt_s(harness.percentile(times, 95)),
+                     "baseline" if name == BASELINE else f"{med / base:.1f}x sh"])
+    report.tables.append(Table(
+        "clients: start to ready", ["what", "n", "median", "p95", "vs baseline"], rows,
+        "no targets; one start at a time, in turns with a bare sh pane"))
+
+
+def _memory_table(report: Report, memory: dict[str, dict[str, list[float]]]) -> None:
+    base_rss = statistics.median(memory[BASELINE]["rss"])
+    base_pss = statistics.median(memory[BASELINE]["pss"])
+    rows = []
+    for name, sizes in memory.items():
+        rss, pss = statistics.median(sizes["rss"]), statistics.median(sizes["pss"])
+        rows.append([name, str(len(sizes["rss"])), f"{rss:.1f}", f"{pss:.1f}",
+                     "baseline" if name == BASELINE else
+                     f"+{rss - base_rss:.1f} / +{pss - base_pss:.1f}"])
+    report.tables.append(Table(
+        "clients: memory per idle agent (MiB, its pane's process tree)",
+        ["what", "agents", "RSS median", "PSS median", "over sh pane (RSS / PSS)"], rows,
+        f"no targets; K sessions of a kind at once, measured {IDLE_S:.0f} s after the last "
+        "was ready"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=DESCRIPTION)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="gt-bench-clients-") as tmp:
+        report = run(Context(args.quick, Path(tmp), False, print))
+    for table in report.tables:
+        harness.print_table(table)
+    for note in report.notes:
+        print(f"note: {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__: list[Any] = ["run", "NAME", "DESCRIPTION"]
