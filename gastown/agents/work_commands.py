@@ -73,9 +73,11 @@ def release(*, bead: str, force: bool, json: bool) -> int:
 
 
 def done(*, agent: str | None, json: bool) -> int:
-    from gastown.agents import work
+    from gastown.agents import retire, work
 
-    mr = work.done(find_town(), agent)
+    town = find_town()
+    mr = work.done(town, agent)
+    retire.after_done(town, mr["worker"])  # a model client's session ends after this turn
     if json:
         print_json(mr)
     else:

@@ -128,6 +128,18 @@ def step_done(*, step: str, note: str | None, force: bool, json: bool) -> int:
     return 0
 
 
+def _hooked_molecule(town: Any) -> str:
+    """The molecule on your hook (this session's agent's)."""
+    from gastown.agents import work
+    from gastown.errors import UsageError
+
+    info = work.hook(town)
+    if not info["molecule"]:
+        raise UsageError(f"{info['agent']} has no molecule on its hook; name one: "
+                         "gt mol run MOLECULE")
+    return str(info["molecule"])
+
+
 def _on_my_hook(town: Any, step: str) -> str:
     """A bare STEP_ID (`implement`) names that step of the molecule on your hook."""
     from gastown.agents import work
@@ -166,7 +178,7 @@ def burn(*, molecule: str, reason: str | None, json: bool) -> int:
     return 0
 
 
-def run(*, molecule: str, jobs: str, gate_wait: str, quiet: bool, json: bool) -> int:
+def run(*, molecule: str | None, jobs: str, gate_wait: str, quiet: bool, json: bool) -> int:
     from dataclasses import asdict
 
     from gastown.cli.numbers import seconds, whole
@@ -174,7 +186,9 @@ def run(*, molecule: str, jobs: str, gate_wait: str, quiet: bool, json: bool) ->
 
     n, wait = whole(jobs, "--jobs", least=1), seconds(gate_wait, "--gate-wait")
     report = None if (quiet or json) else _out
-    result = runtime.run(find_town(), molecule, jobs=n, gate_wait=wait, report=report)
+    town = find_town()
+    result = runtime.run(town, molecule or _hooked_molecule(town), jobs=n, gate_wait=wait,
+                         report=report)
     if json:
         print_json(asdict(result))
     return result.exit_code
@@ -223,7 +237,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("run", "Run a molecule's shell steps in the foreground (exit 0 done, 1 failed, "
                    "4 waiting on a gate or agent)",
             H + "run", (
-                Arg("molecule", (), "molecule or wisp id", "pos"),
+                Arg("molecule", (), "molecule or wisp id (default: the one on your hook)",
+                    "pos?"),
                 Arg("jobs", ("-j", "--jobs"), "independent steps run in parallel, at most N",
                     "str", "2"),
                 Arg("gate_wait", ("--gate-wait",),

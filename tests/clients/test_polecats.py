@@ -104,6 +104,9 @@ def test_a_bead_slung_to_a_real_client_polecat_ends_with_its_mr_merged(
     assert git_out(rig.src, "show", "main:feature.txt") == "made by a real client"
     [mr] = [m for m in rig.ledger("mq").values() if m["source_issue"] == bead]
     assert mr["worker"] == "demo/nux" and mr["close_reason"] == "merged"
+    # Handed in: the client finished its turn and its session ended (the worktree stays).
+    until(box, lambda: not box.tmux.has(SESSION), 60, "the polecat's session to end")
+    assert (rig.town.root / "rigs" / "demo" / "polecats" / "nux").is_dir()
     assert bead in first_turn_text(box) or name == "codex"  # primed before its first turn
     assert any(bead in json.dumps(r["body"]) for r in box.requests())
 

@@ -24,3 +24,19 @@ def test_a_polecat_closes_its_steps_by_their_formula_ids(
     assert rig.gt("mol", "step", "done", "understand").assert_failure().err.count("already closed")
     monkeypatch.delenv("GT_AGENT")  # not an agent: a bare step id names nothing
     assert "no molecule 'implement'" in rig.gt("mol", "step", "done", "implement").assert_failure().err
+
+
+def test_gt_mol_run_without_an_id_runs_the_molecule_on_your_hook(
+        rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    bead = rig.issue("agent steps")
+    try:
+        rig.gt("sling", bead, "--rig", "demo").assert_success()
+    finally:
+        Tmux.for_town(rig.town).kill_server()
+    mol = rig.gt("hook", "demo/nux", "--json").assert_success().json()["molecule"]
+    monkeypatch.setenv("GT_AGENT", "demo/nux")
+    out = rig.gt("mol", "run", "--json").assert_failure(4).json()
+    assert out["mol_id"] == mol and out["state"] == "waiting"  # its steps are the agent's
+    rig.gt("unsling", "demo/nux").assert_success()
+    err = rig.gt("mol", "run").assert_failure(2).err
+    assert "demo/nux has no molecule on its hook" in err
