@@ -43,8 +43,10 @@ system-packages:
 test: $(BIN)/gt clients
 	$(BIN)/pytest -q -n 2
 
-demo: $(BIN)/gt
-	$(BIN)/python -m gastown.demo $(DEMO_DIR)
+# RUNTIME=claude or codex: the Mayor and the polecats are real clients (scripted model).
+RUNTIME ?= shell
+demo: $(BIN)/gt $(if $(filter-out shell,$(RUNTIME)),clients)
+	$(BIN)/python -m gastown.demo --runtime $(RUNTIME) $(DEMO_DIR)
 
 bench: system-packages $(BIN)/gt
 	$(BIN)/python -m compileall -q gastown

@@ -46,14 +46,28 @@ def seed(kind: str, home: Path, workdir: Path, server_url: str | None, *,
     home.mkdir(parents=True, exist_ok=True)
     _login_path(home)
     if kind == "claude":
-        return _claude(home, workdir, server_url, allow_tools, hooks)
-    if kind == "codex":
-        return _codex(home, workdir, server_url, allow_tools, hooks)
-    if kind == "gemini":
-        return _gemini(home, workdir, server_url)
-    if kind == "opencode":
-        return _opencode(home, server_url, allow_tools)
-    raise ValueError(f"no seed for {kind!r} (seeds: {', '.join(SEEDS)})")
+        env = _claude(home, workdir, server_url, allow_tools, hooks)
+    elif kind == "codex":
+        env = _codex(home, workdir, server_url, allow_tools, hooks)
+    elif kind == "gemini":
+        env = _gemini(home, workdir, server_url)
+    elif kind == "opencode":
+        env = _opencode(home, server_url, allow_tools)
+    else:
+        raise ValueError(f"no seed for {kind!r} (seeds: {', '.join(SEEDS)})")
+    return env | _git_identity()
+
+
+def _git_identity() -> dict[str, str]:
+    """The person's git configuration, which the agent's own HOME would hide: the
+    ledger commits its `bd` and `gt` writes make need their user.name and user.email."""
+    if os.environ.get("GIT_CONFIG_GLOBAL"):
+        return {"GIT_CONFIG_GLOBAL": os.environ["GIT_CONFIG_GLOBAL"]}
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+    for path in (os.path.expanduser("~/.gitconfig"), os.path.join(xdg, "git", "config")):
+        if os.path.isfile(path):
+            return {"GIT_CONFIG_GLOBAL": path}
+    return {}
 
 
 def _login_path(home: Path) -> None:

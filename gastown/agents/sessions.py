@@ -35,9 +35,12 @@ def workdir(town: Town, agent: Bead) -> Path:
 def environment(town: Town, agent: Bead) -> dict[str, str]:
     address = identity.address_of(agent)
     bin_dir = os.path.dirname(sys.executable)
-    return {"GT_TOWN": str(town.root), "GT_RIG": agent.get("rig") or "",
-            "GT_ROLE": agent.get("role") or "", "GT_AGENT": address, "BD_ACTOR": address,
-            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {"GT_TOWN": str(town.root), "GT_RIG": agent.get("rig") or "",
+           "GT_ROLE": agent.get("role") or "", "GT_AGENT": address, "BD_ACTOR": address,
+           "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    if os.environ.get("GT_MODEL_URL"):  # the agents this one starts use the same server
+        env["GT_MODEL_URL"] = os.environ["GT_MODEL_URL"]
+    return env
 
 
 def first_prompt(agent: Bead, prime: str = "prompt") -> str:

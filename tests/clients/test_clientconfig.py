@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from pathlib import Path
 
@@ -9,6 +10,30 @@ import pytest
 
 from gastown.agents import clientconfig, runtimes
 from gastown.errors import GastownError
+
+
+def _apart_from_git(env: dict[str, str]) -> dict[str, str]:
+    assert env["GIT_CONFIG_GLOBAL"] == os.environ["GIT_CONFIG_GLOBAL"]  # the tests' own
+    return {k: v for k, v in env.items() if k != "GIT_CONFIG_GLOBAL"}
+
+
+def test_an_agents_own_home_keeps_the_persons_git_identity(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    person = tmp_path / "person"
+    person.mkdir()
+    monkeypatch.setenv("HOME", str(person))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(person / ".config"))
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL")
+    assert "GIT_CONFIG_GLOBAL" not in clientconfig.seed("claude", tmp_path / "a", tmp_path, None)
+    (person / ".config" / "git").mkdir(parents=True)
+    (person / ".config" / "git" / "config").write_text(
+        "[user]\n\tname = Pat\n\temail = pat@example.invalid\n")
+    env = clientconfig.seed("codex", tmp_path / "b", tmp_path, None)
+    name = subprocess.run(["git", "config", "user.name"], env={**os.environ, **env},
+                          capture_output=True, text=True, cwd=tmp_path).stdout.strip()
+    assert name == "Pat" and env["HOME"] == str(tmp_path / "b")
 
 
 def test_claude_home_answers_onboarding_trusts_the_work_folder_and_allows_tools(
@@ -20,7 +45,7 @@ def test_claude_home_answers_onboarding_trusts_the_work_folder_and_allows_tools(
     assert state["projects"][str(work.resolve())]["hasTrustDialogAccepted"] is True
     settings = json.loads((home / ".claude" / "settings.json").read_text())
     assert settings["permissions"]["allow"] == ["Bash", "Write", "Edit"]
-    assert env == {"HOME": str(home), "ANTHROPIC_BASE_URL": "http://127.0.0.1:9/gt-rig-a",
+    assert _apart_from_git(env) == {"HOME": str(home), "ANTHROPIC_BASE_URL": "http://127.0.0.1:9/gt-rig-a",
                    "ANTHROPIC_AUTH_TOKEN": clientconfig.TOKEN,
                    "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_AUTOUPDATER": "1"}
     clientconfig.seed("claude", home, work, None, allow_tools=False)
@@ -38,7 +63,7 @@ def test_codex_home_points_at_the_model_server_and_trusts_the_work_folder(tmp_pa
         "name": "fake", "base_url": "http://127.0.0.1:9/gt-rig-a/v1", "env_key": "GT_MODEL_KEY",
         "wire_api": "responses"}
     assert config["projects"][str(work.resolve())] == {"trust_level": "trusted"}
-    assert env == {"HOME": str(home), "CODEX_HOME": str(home / ".codex"),
+    assert _apart_from_git(env) == {"HOME": str(home), "CODEX_HOME": str(home / ".codex"),
                    "GT_MODEL_KEY": clientconfig.TOKEN}
     clientconfig.seed("codex", home, work, None, allow_tools=False)
     config = tomllib.loads((home / ".codex" / "config.toml").read_text())
@@ -131,7 +156,7 @@ def test_gemini_home_picks_key_auth_and_trusts_the_work_folder(tmp_path: Path) -
     assert settings["security"]["auth"]["selectedType"] == "gemini-api-key"
     trusted = json.loads((home / ".gemini" / "trustedFolders.json").read_text())
     assert trusted == {str(work.resolve()): "TRUST_FOLDER"}
-    assert env == {"HOME": str(home), "GEMINI_API_KEY": clientconfig.TOKEN,
+    assert _apart_from_git(env) == {"HOME": str(home), "GEMINI_API_KEY": clientconfig.TOKEN,
                    "GOOGLE_GEMINI_BASE_URL": "http://127.0.0.1:9/gt-rig-a"}
 
 

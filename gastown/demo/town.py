@@ -1,40 +1,20 @@
-"""`make demo`: a town whose polecats do real work, the Refinery merging it, a convoy landing.
-
-    python -m gastown.demo [DEMO_DIR]        (default ./demo-town)
-
-1. installs a town at DEMO_DIR (a previous demo town there is replaced; anything
-   else there is left alone and the demo stops);
-2. makes the example project (`rigs/example/project`, textkit) a git repository and
-   adds it as the rig `example`, with its gates and its polecats' formula;
-3. files the example beads (`rigs/example/beads.jsonl`), each a real change to
-   textkit, and slings them as one convoy to polecats on the shell runtime, one tmux
-   session each; their formula's `run` steps make the changes, test and commit, and
-   `gt done` queues a merge request;
-4. the Refinery, woken by the queued merge requests, merges them in verified batches:
-   one change conflicts with another and one fails the docs gate; both go back to
-   their polecats as rework, are redone and land;
-5. the convoy lands once every bead's work is on main; the demo prints the outcome
-   and the feed, stops every session and leaves the town for inspection.
-
-Needs git, tmux and python3; no model.
-"""
+"""The demo town: the example project as a rig, its beads, the convoy watched until it
+lands, the outcome reported (shared by the shell-runtime and the real-client demo)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from gastown.errors import GastownError, error_handler
+from gastown.errors import GastownError
 
 MARKER = ".gastown/demo-town"
 RIG = "example"
-EXAMPLE = Path(__file__).resolve().parent.parent / "rigs" / RIG
+EXAMPLE = Path(__file__).resolve().parents[2] / "rigs" / RIG
 TIMEOUT = 240.0  # seconds for the convoy to land
 
 
@@ -49,7 +29,7 @@ def prepare(target: Path) -> None:
     if not any(target.iterdir()):
         return
     if is_town(target) and (target / MARKER).is_file():
-        _stop_everything(target)
+        stop_everything(target)
         shutil.rmtree(target)
         return
     what = "a gastown town the demo did not make" if is_town(target) else "not empty"
@@ -80,15 +60,19 @@ def make_upstream(town: Any) -> Path:
     return upstream
 
 
-def add_rig(town: Any, upstream: Path) -> None:
-    """`gt rig add`, then the example's settings (gates, formula) and formula, committed."""
+def add_rig(town: Any, upstream: Path, **keys: object) -> None:
+    """`gt rig add`, then the example's settings (gates, formula; `keys` replace or add
+    rig.toml keys) and formula, committed."""
     from gastown.rigs import ops
 
     ops.add(town, RIG, str(upstream), prefix="ex")
     rig_dir = town.root / "rigs" / RIG
-    template = (EXAMPLE / "rig.toml").read_text()
-    (rig_dir / "rig.toml").write_text(
-        template.replace('url = "(set by make demo)"', f"url = {json.dumps(str(upstream))}"))
+    lines = (EXAMPLE / "rig.toml").read_text().replace(
+        'url = "(set by make demo)"', f"url = {json.dumps(str(upstream))}").splitlines()
+    lines = [ln for ln in lines if ln.split(" = ")[0] not in keys]
+    table = next((i for i, ln in enumerate(lines) if ln.startswith("[")), len(lines))
+    lines[table:table] = [f"{k} = {json.dumps(v)}" for k, v in keys.items()]
+    (rig_dir / "rig.toml").write_text("\n".join(lines) + "\n")
     shutil.copytree(EXAMPLE / "formulas", rig_dir / "formulas", dirs_exist_ok=True)
     _git(town.root, "add", "--", f"rigs/{RIG}")
     _git(town.root, "commit", "-q", "-m", f"demo: the {RIG} rig's gates and formula")
@@ -145,7 +129,7 @@ def watch(town: Any, bead_ids: list[str], convoy_id: str, say: Any) -> bool:
     return False
 
 
-def _stop_everything(root: Path) -> None:
+def stop_everything(root: Path) -> None:
     from gastown.agents.tmux import Tmux
     from gastown.refinery import process
     from gastown.town.paths import Town
@@ -156,60 +140,6 @@ def _stop_everything(root: Path) -> None:
     except GastownError:
         pass
     Tmux.for_town(town).kill_server()
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    target = Path(args[0] if args else "demo-town").expanduser().absolute()
-    os.environ["GT_REACT"] = "inline"  # reactions run as we write: the feed is complete
-    os.environ["GT_REFINERY_AUTOSTART"] = "1"  # queued merge requests wake the Refinery
-    os.environ.setdefault("BD_ACTOR", "overseer")
-    os.environ.pop("GT_TOWN", None)
-    bin_dir = os.path.dirname(sys.executable)
-    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
-    if not shutil.which("tmux"):
-        raise GastownError("the demo needs tmux (`make setup` installs it)")
-
-    from rich.console import Console
-
-    from gastown.agents.sling import sling
-    from gastown.beads import importing
-    from gastown.town.install import install
-
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
-
-    def say(text: str) -> None:
-        console.print(text, markup=False)
-
-    prepare(target)
-    town = install(target, name="demo-town", prefix="gt").town
-    (town.root / MARKER).write_text("created by `python -m gastown.demo`; safe to delete\n")
-    console.print(f"[bold]1. Town[/] installed at {town.root}")
-    landed, convoy = False, ""
-    try:
-        upstream = make_upstream(town)
-        add_rig(town, upstream)
-        console.print(f"[bold]2. Rig[/] {RIG}: textkit at {upstream}, gates tests and docs, "
-                      f"formula example-work")
-        counts = importing.counts(importing.import_beads(town, EXAMPLE / "beads.jsonl"))
-        bead_ids = sorted(json.loads(line)["id"] for line in
-                          (EXAMPLE / "beads.jsonl").read_text().splitlines() if line)
-        console.print(f"[bold]3. Work[/]: {counts['created']} beads, each a change to textkit")
-        result = sling(town, bead_ids, RIG)
-        for s in result.slung:
-            say(f"   {s.bead:<9} -> {s.agent:<16} session {s.session}, branch {s.branch}")
-        convoy = str(result.convoy)
-        console.print(f"   one convoy: [cyan]{convoy}[/]")
-        console.print("[bold]4. Polecats working, the Refinery merging[/] "
-                      "(each line is a bead changing):")
-        landed = watch(town, bead_ids, convoy, say)
-        report(town, console, upstream, convoy, landed)
-    finally:
-        _stop_everything(town.root)
-    console.print("\n[bold]Stopped[/] every session and the Refinery; the town stays for a "
-                  f"look: cd {town.root} && gt convoy status {convoy} && gt mq list --all "
-                  "&& gt feed -n 40")
-    return 0 if landed else 1
 
 
 def report(town: Any, console: Any, upstream: Path, convoy_id: str, landed: bool) -> None:
@@ -237,7 +167,3 @@ def report(town: Any, console: Any, upstream: Path, convoy_id: str, landed: bool
     console.print()
     console.print(grid)
 
-
-if __name__ == "__main__":
-    with error_handler("gastown.demo"):
-        raise SystemExit(main())
