@@ -19,7 +19,9 @@ def runtime_list(*, json: bool) -> int:
         print_json([r._asdict() for r in found])
     else:
         for r in found:
-            echo(f"{r.name:<10} {r.description}  ({r.source})")
+            mark = (f"verified with {r.verified}" if r.verified else
+                    "gastown's own program" if r.command[0] == "{python}" else "not verified")
+            echo(f"{r.name:<10} {r.description}  ({r.source}; {mark})")
     return 0
 
 

@@ -38,6 +38,9 @@ class Runtime(NamedTuple):
     escape_cancels: bool
     source: str
     seed: str | None = None  # a client whose per-agent home gastown seeds (clientconfig)
+    # The client package and version the real-client conformance suite (tests/clients)
+    # holds this preset to, as `make setup` pins it; None: not verified.
+    verified: str | None = None
 
     def argv(self, first_prompt: str | None) -> list[str]:
         """The command to run in the session (`{python}` is this interpreter, `{clients}`
@@ -104,7 +107,7 @@ def load(town: Town | None, name: str) -> Runtime:
 
 def parse(name: str, data: dict[str, Any], where: str) -> Runtime:
     fields = {"runtime", "description", "command", "prompt", "prime", "ready", "busy",
-              "needs_input", "escape_cancels", "seed"}
+              "needs_input", "escape_cancels", "seed", "verified"}
     unknown = sorted(set(data) - fields)
     if unknown:
         raise GastownError(f"{where}: unknown key {unknown[0]!r} "
@@ -144,10 +147,13 @@ def parse(name: str, data: dict[str, Any], where: str) -> Runtime:
     description = data.get("description", "")
     if not isinstance(description, str):
         raise GastownError(f"{where}: description must be a string")
+    verified = data.get("verified")
+    if verified is not None and not isinstance(verified, str):
+        raise GastownError(f"{where}: verified must be a string (package@version), got {verified!r}")
     return Runtime(name=name, description=description, command=tuple(command), prompt=prompt,
                    prime=prime, ready=patterns["ready"], busy=patterns["busy"],
                    needs_input=patterns["needs_input"], escape_cancels=escape, source=where,
-                   seed=seed)
+                   seed=seed, verified=verified)
 
 
 def choose(town: Town, rig_runtime: str = "", override: str | None = None) -> Runtime:
