@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import select
 import shlex
 import sys
@@ -113,6 +114,9 @@ def _main(argv: list[str]) -> int:
         sys.stderr.write("usage: python -m gastown.agents.turns ended TOWN SESSION [PAYLOAD]\n")
         return 2
     root, session, payload = argv[1], argv[2], argv[3:]
+    if not re.fullmatch(r"\w[\w-]*", session):  # it names files
+        sys.stderr.write(f"not a session name: {session!r}\n")
+        return 2
     source = "hook"
     if payload:  # Codex's notify appends its event as JSON
         try:

@@ -46,3 +46,9 @@ def test_the_signal_program_says_how_to_call_it(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "gastown.agents.turns"], cwd=ROOT,
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 2 and "usage: python -m gastown.agents.turns ended" in done.stderr
+
+
+def test_a_session_name_that_is_not_one_is_refused(tmp_path: Path) -> None:
+    done = _signal(Town(tmp_path), "../../etc")
+    assert done.returncode == 2 and "not a session name" in done.stderr
+    assert not (tmp_path / ".gastown").exists()
