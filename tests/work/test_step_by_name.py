@@ -7,15 +7,21 @@ from gastown.agents.tmux import Tmux
 from tests.refinery.conftest import Rig, rig  # noqa: F401  (the fixture)
 
 
-def test_a_polecat_closes_its_steps_by_their_formula_ids(
-        rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def _slung_as_nux(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> str:  # noqa: F811
+    """A bead of agent steps slung to demo/nux (its session stopped), this process acting
+    as demo/nux; the molecule's id."""
     bead = rig.issue("agent steps")
     try:
         rig.gt("sling", bead, "--rig", "demo").assert_success()
     finally:
         Tmux.for_town(rig.town).kill_server()
-    mol = rig.gt("hook", "demo/nux", "--json").assert_success().json()["molecule"]
     monkeypatch.setenv("GT_AGENT", "demo/nux")
+    return rig.gt("hook", "demo/nux", "--json").assert_success().json()["molecule"]
+
+
+def test_a_polecat_closes_its_steps_by_their_formula_ids(
+        rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    mol = _slung_as_nux(rig, monkeypatch)
     out = rig.gt("mol", "step", "done", "understand").assert_success().out
     assert f"Closed {mol}.1 (understand)" in out
     # Names that are not a step of the hooked molecule are refused as before.
@@ -28,13 +34,7 @@ def test_a_polecat_closes_its_steps_by_their_formula_ids(
 
 def test_gt_mol_run_without_an_id_runs_the_molecule_on_your_hook(
         rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    bead = rig.issue("agent steps")
-    try:
-        rig.gt("sling", bead, "--rig", "demo").assert_success()
-    finally:
-        Tmux.for_town(rig.town).kill_server()
-    mol = rig.gt("hook", "demo/nux", "--json").assert_success().json()["molecule"]
-    monkeypatch.setenv("GT_AGENT", "demo/nux")
+    mol = _slung_as_nux(rig, monkeypatch)
     out = rig.gt("mol", "run", "--json").assert_failure(4).json()
     assert out["mol_id"] == mol and out["state"] == "waiting"  # its steps are the agent's
     rig.gt("unsling", "demo/nux").assert_success()
