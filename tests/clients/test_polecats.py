@@ -28,7 +28,7 @@ SESSION = "gt-demo-nux"
 STEPS = ("understand", "implement", "test", "commit", "submit")
 # Codex primes itself by the first prompt (`gt prime` as its first tool call); Claude
 # Code's SessionStart hook puts the same text in its context before the first request.
-PRIME_STEP = {"codex": [{"shell": "gt prime"}], "opencode": [{"shell": "gt prime"}], "claude": []}
+PRIME_STEP = {"claude": [], **{name: [{"shell": "gt prime"}] for name in ("codex", "opencode", "gemini")}}
 
 
 @pytest.fixture
@@ -66,12 +66,15 @@ def until(box: Sandbox, check: Callable[[], object], timeout: float, what: str) 
 
 
 def _outputs(body: dict) -> list[str]:
-    """The tool results in one request (Messages, chat completions or Responses), as text."""
+    """The tool results in one request (Messages, chat completions, Responses or Gemini's),
+    as text."""
     found = [json.dumps(part.get("content")) for m in body.get("messages", [])
              if isinstance(m.get("content"), list) for part in m["content"]
              if isinstance(part, dict) and part.get("type") == "tool_result"]
     found += [json.dumps(m.get("content")) for m in body.get("messages", [])
               if m.get("role") == "tool"]
+    found += [json.dumps(part["functionResponse"]) for content in body.get("contents", [])
+              for part in content.get("parts", []) if "functionResponse" in part]
     return found + [json.dumps(item.get("output")) for item in body.get("input") or []
                     if isinstance(item, dict) and item.get("type") == "function_call_output"]
 
