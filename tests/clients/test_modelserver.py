@@ -145,6 +145,27 @@ def test_openai_responses_stream(server: ModelServer) -> None:
     assert final["content"] == [{"type": "output_text", "text": "All done.", "annotations": []}]
 
 
+def test_a_command_codex_hands_back_still_running_is_waited_for(server: ModelServer) -> None:
+    tools = [*CODEX_TOOLS, {"type": "function", "name": "write_stdin",
+                            "parameters": {"properties": {"session_id": {"type": "number"}}}}]
+    body = codex_request(1, tools)
+    body["input"][-1]["output"] = ("Chunk ID: 1\nWall time: 10.0 seconds\n"
+                                   "Process running with session ID 4242\nOutput:\n")
+    poll = sse(post(server, "/alpha/v1/responses", body)[2])[1][1]["item"]
+    assert poll["name"] == "write_stdin"
+    assert json.loads(poll["arguments"]) == {"session_id": 4242, "chars": "",
+                                             "yield_time_ms": 30000}
+    # Once the poll says it exited, the script goes on from the step after that command.
+    body["input"] += [{"type": "function_call", "call_id": "p1", "name": "write_stdin",
+                       "arguments": "{}"},
+                      {"type": "function_call_output", "call_id": "p1",
+                       "output": "Process exited with code 0\nOutput:\nok\n"}]
+    step = sse(post(server, "/alpha/v1/responses", body)[2])[1][1]["item"]
+    assert step["name"] == "exec_command" and step["call_id"] != poll["call_id"]
+    assert json.loads(step["arguments"]) == json.loads(
+        sse(post(server, "/alpha/v1/responses", codex_request(1))[2])[1][1]["item"]["arguments"])
+
+
 def test_openai_tool_less_request_is_a_title(server: ModelServer) -> None:
     item = sse(post(server, "/alpha/v1/responses", codex_request(0, []))[2])[1][1]["item"]
     assert item["content"][0]["text"] == "Scripted task"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from gastown.agents.modelserver.calls import Call, Schemas, call_for
@@ -22,12 +23,30 @@ def _next_call(script: Script, k: int, tools: Schemas) -> Call | None:
 
 # Responses --------------------------------------------------------------------------
 
-def response_tool_results(body: dict[str, Any]) -> int:
+# Codex hands a command still running after its yield time back to the model, which
+# polls it with write_stdin; such a result is not a finished step.
+RUNNING = re.compile(r"Process running with session ID (\d+)")
+POLL_MS = 30000
+
+
+def _outputs(body: dict[str, Any]) -> list[str]:
     items = body.get("input")
     if not isinstance(items, list):
-        return 0
-    return sum(1 for item in items
-               if isinstance(item, dict) and item.get("type") == "function_call_output")
+        return []
+    return [str(item.get("output", "")) for item in items
+            if isinstance(item, dict) and item.get("type") == "function_call_output"]
+
+
+def response_tool_results(body: dict[str, Any]) -> int:
+    """Finished tool results: the step the script is at."""
+    return sum(1 for output in _outputs(body) if not RUNNING.search(output))
+
+
+def _running_session(body: dict[str, Any]) -> int | None:
+    """The session of a command the last tool result says is still running."""
+    outputs = _outputs(body)
+    found = RUNNING.search(outputs[-1]) if outputs else None
+    return int(found.group(1)) if found else None
 
 
 def _response_tools(body: dict[str, Any]) -> Schemas:
@@ -45,10 +64,15 @@ def _usage() -> dict[str, Any]:
 def response_item(body: dict[str, Any], script: Script, number: int) -> dict[str, Any]:
     tools = _response_tools(body)
     k = response_tool_results(body)
-    call = _next_call(script, k, tools)
+    running = _running_session(body)
+    if running is not None and "write_stdin" in tools:  # wait for it, as a model would
+        call: Call | None = Call("write_stdin", {"session_id": running, "chars": "",
+                                                 "yield_time_ms": POLL_MS})
+    else:
+        call = _next_call(script, k, tools)
     if call is not None:
         return {"type": "function_call", "id": f"fc_scripted_{number:04d}",
-                "call_id": f"call_scripted_{k + 1:03d}", "name": call.name,
+                "call_id": f"call_scripted_{number:04d}", "name": call.name,
                 "arguments": json.dumps(call.arguments), "status": "completed"}
     text = script.final if tools else TITLE
     return {"type": "message", "id": f"msg_scripted_{number:04d}", "role": "assistant",
