@@ -1,4 +1,4 @@
-"""Real agent clients: start to ready, and memory per idle agent.
+"""Real agent clients: start to ready, memory per idle agent, and the largest convoy.
 
 Part of the suite (`python bench/run.py --only clients`), or on its own:
 
@@ -24,6 +24,16 @@ nothing else).
   /proc/<pid>/smaps_rollup). PSS splits the pages the K copies share among them. A
   process in the sandbox outside every pane's tree (a daemon the sums would miss) fails
   the run.
+* the largest convoy: for N in an increasing series (2, 4, 8, 12; 2, 4 with --quick),
+  a fresh town in a sandbox of its own (this module run again inside a new namespace,
+  with the town's tmux server and the scripted model server in it), a rig on Claude Code
+  with max_polecats = N and a one-step formula (write `work-<bead>.txt`, commit), and N
+  beads slung as one convoy: N polecats at work at once, their sessions started one
+  after another by `gt sling` itself (no added stagger), each running `gt mol run` and
+  `gt done` as its scripted model tells it, the Refinery (no gates) merging. Timed from
+  the sling to the convoy landing (every MR merged); the series stops at the first N
+  that fails or takes over CONVOY_TIMEOUT_S. The load average is sampled every second
+  outside the sandbox; its peak is reported per N.
 """
 from __future__ import annotations
 
@@ -59,13 +69,41 @@ from gastown.errors import NotFound  # noqa: E402
 
 NAME = "clients"
 DESCRIPTION = ("real clients in a loopback sandbox: start to ready, and RSS/PSS per idle "
-               "agent, against a bare sh pane")
+               "agent, against a bare sh pane; the largest convoy of claude polecats")
 CLIENTS = ("claude", "codex", "opencode", "gemini")
 BASELINE = "sh pane"
 POLL_S = 0.02
 IDLE_S = 3.0
 READY_TIMEOUT_S = 60.0
 WARMUP = 1
+CONVOY_SIZES, CONVOY_SIZES_QUICK = (2, 4, 8, 12), (2, 4)
+CONVOY_RUNTIME = "claude"
+CONVOY_TIMEOUT_S = 300.0
+CONVOY_RIG = "bench"
+CONVOY_FORMULA = '''\
+formula = "bench-work"
+description = "Write a file named after the bead and commit it."
+version = 1
+
+[vars.issue]
+description = "The bead to work on"
+required = true
+
+[vars.base]
+description = "The branch the work is merged into"
+default = "main"
+
+[[steps]]
+id = "work"
+title = "Work on {{issue}}"
+run = """
+set -eu
+echo done > "work-$GT_VAR_ISSUE.txt"
+git add -A
+git -c user.name="$GT_AGENT" -c user.email=polecat@example.invalid commit -q -m "$GT_VAR_ISSUE"
+"""
+timeout = "1m"
+'''
 # The client tests' lock (tests/clients/test_conformance.py): no two client starts at once.
 START_LOCK = Path(tempfile.gettempdir()) / "gastown-client-start.lock"
 
@@ -102,9 +140,13 @@ def run(ctx: Context) -> Report:
             ctx.log(f"{idle_each} idle {kind.name} sessions: RSS and PSS")
             memory[kind.name] = _idle_memory(ctx, box, kind, idle_each)
         loads["end"] = _uptime()
+    convoys = _convoys(ctx, CONVOY_SIZES_QUICK if ctx.quick else CONVOY_SIZES)
+    loads["after convoys"] = _uptime()
     _start_table(report, starts)
     _memory_table(report, memory)
+    _convoy_table(report, convoys)
     report.data["memory_mib"] = memory
+    report.data["convoys"] = convoys
     report.data["uptime"] = loads
     report.notes += [f"load average ({when}): {load}" for when, load in loads.items()]
     return report
@@ -233,6 +275,179 @@ def _start(ctx: Context, box: Sandbox, kind: Kind, session: str) -> float:
             time.sleep(POLL_S)
 
 
+def _convoys(ctx: Context, sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    """One convoy of each size in turn, up to the first that does not land."""
+    results = []
+    for n in sizes:
+        ctx.log(f"a convoy of {n} {CONVOY_RUNTIME} polecats")
+        result = _convoy(ctx, n)
+        results.append(result)
+        ctx.log(f"{n} polecats: " + (f"landed in {fmt_s(result['seconds'])}" if result["landed"]
+                                     else f"did not land: {result.get('error', '')}")
+                + f"; {result.get('merged', 0)}/{n} merged, peak load {result['peak_load']:.2f}")
+        if not result["landed"]:
+            break
+    return results
+
+
+def _convoy(ctx: Context, n: int) -> dict[str, Any]:
+    """This module run again inside a namespace of its own (`--convoy-inside`), which
+    writes result.json; the load average sampled outside it every second."""
+    from gastown.agents.tmux import socket_name
+    from gastown.refinery import process as refinery
+    from gastown.town.paths import Town
+
+    where = ctx.workdir / f"convoy-{n}"
+    where.mkdir()
+    town = Town(where / "town")
+    socket = socket_name(town)
+    env = synth.bench_env(where / "home")
+    env.update({"GT_REFINERY_AUTOSTART": "1", "GT_REACT": "inline",
+                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"})
+    command = [sys.executable, str(Path(__file__).resolve()), "--convoy-inside", str(n),
+               str(where)]
+    with open(where / "output", "wb") as output:
+        child = subprocess.Popen(loopback.argv(command, socket), cwd=harness.ROOT, env=env,
+                                 stdin=subprocess.DEVNULL, stdout=output,
+                                 stderr=subprocess.STDOUT)
+    namespace, peak, timed_out = "", 0.0, False
+    try:
+        namespace = _namespace_of_child(child)
+        # setup and teardown in the child come on top of the convoy's own time limit
+        deadline = time.monotonic() + CONVOY_TIMEOUT_S + 120
+        while child.poll() is None:
+            peak = max(peak, os.getloadavg()[0])
+            if time.monotonic() > deadline:
+                timed_out = True
+                break
+            time.sleep(1)
+    finally:
+        with contextlib.suppress(Exception):
+            refinery.stop(town, CONVOY_RIG, timeout=10)
+        Tmux(socket).kill_server()
+        if namespace:
+            loopback.end(namespace)
+        child.kill()
+        child.wait()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(Path(os.environ.get("TMUX_TMPDIR", "/tmp"), f"tmux-{os.getuid()}", socket))
+    found = where / "result.json"
+    result = (json.loads(found.read_text()) if found.exists() else
+              {"n": n, "landed": False, "error": "timed out" if timed_out else
+               f"exit {child.returncode}: {(where / 'output').read_text()[-2000:]}"})
+    result.update({"peak_load": peak, "load_after": _uptime()})
+    return result
+
+
+def _namespace_of_child(child: subprocess.Popen[bytes]) -> str:
+    own = loopback.namespace_of(os.getpid())
+    deadline = time.monotonic() + 10
+    while (inside := loopback.namespace_of(child.pid)) == own:
+        if child.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the convoy's sandbox did not start (exit {child.poll()})")
+        time.sleep(0.01)
+    if inside is None:
+        raise RuntimeError(f"the convoy's sandbox exited at once (exit {child.wait()})")
+    return inside
+
+
+def convoy_inside(n: int, where: Path) -> dict[str, Any]:
+    """Inside the sandbox: a fresh town, N beads slung as one convoy to N polecats,
+    watched until it lands; what happened, also written to `where`/result.json."""
+    from gastown.agents.sling import sling
+    from gastown.beads import ops as beads
+    from gastown.demo.clients import model_server
+    from gastown.refinery import process as refinery
+    from gastown.town.install import install
+
+    _check_loopback_only()
+    town = install(where / "town", name="bench-convoy", prefix="bc").town
+    _convoy_rig(town, _upstream(where), n)
+    bead_ids = [str(beads.create(town, title=f"convoy work {i + 1}")["id"]) for i in range(n)]
+    script = {"steps": [{"shell": "gt mol run"}, {"shell": "gt done"}],
+              "final": "Done: the work is handed to the Refinery."}
+    try:
+        with model_server(town, script) as url:
+            os.environ["GT_MODEL_URL"] = url
+            t0 = time.perf_counter()
+            convoy = str(sling(town, bead_ids, CONVOY_RIG).convoy)
+            sling_s = time.perf_counter() - t0
+            landed, most = _watch_convoy(town, convoy, t0 + CONVOY_TIMEOUT_S)
+            seconds = time.perf_counter() - t0
+            merged = _merged(town, bead_ids)
+    finally:
+        refinery.stop(town, CONVOY_RIG, timeout=10)
+        Tmux.for_town(town).kill_server()
+    result = {"n": n, "landed": landed and merged == n, "seconds": seconds, "sling_s": sling_s,
+              "merged": merged, "most_sessions": most, "convoy": convoy}
+    if not result["landed"]:
+        result["error"] = f"not landed within {CONVOY_TIMEOUT_S:.0f} s"
+    (where / "result.json").write_text(json.dumps(result))
+    return result
+
+
+def _check_loopback_only() -> None:
+    shown = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True,
+                           check=True).stdout
+    interfaces = [line.split(":")[1].strip() for line in shown.splitlines() if ":" in line]
+    if interfaces != ["lo"]:
+        raise RuntimeError(f"not inside a loopback-only namespace: interfaces {interfaces}")
+
+
+def _upstream(where: Path) -> Path:
+    """A bare repository with one commit on main: the rig's remote."""
+    work, bare = where / "project", where / "project.git"
+    work.mkdir()
+    (work / "README").write_text("bench convoy\n")
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=work, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=work, check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], cwd=work, check=True)
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(bare)], check=True)
+    return bare
+
+
+def _convoy_rig(town: Any, upstream: Path, n: int) -> None:
+    """The rig: on CONVOY_RUNTIME, N polecats at most, the one-step formula, no gates."""
+    from gastown.rigs import ops
+
+    ops.add(town, CONVOY_RIG, str(upstream), prefix="bw", runtime=CONVOY_RUNTIME)
+    rig = town.root / "rigs" / CONVOY_RIG
+    keys = {"max_polecats": str(n), "formula": '"bench-work"'}
+    lines = [ln for ln in (rig / "rig.toml").read_text().splitlines()
+             if ln.split(" = ")[0] not in keys]
+    (rig / "rig.toml").write_text("\n".join([*lines, *(f"{k} = {v}" for k, v in keys.items())])
+                                  + "\n")
+    (rig / "formulas").mkdir(exist_ok=True)
+    (rig / "formulas" / "bench-work.formula.toml").write_text(CONVOY_FORMULA)
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+    for args in (["add", "--", f"rigs/{CONVOY_RIG}"], ["commit", "-qm", "bench convoy rig"]):
+        subprocess.run([*git, *args], cwd=town.root, check=True)
+
+
+def _watch_convoy(town: Any, convoy: str, deadline: float) -> tuple[bool, int]:
+    """Whether the convoy landed by `deadline`; the most polecat sessions seen at once."""
+    from gastown.agents import sessions
+    from gastown.beads import snapshot
+
+    most = 0
+    while time.perf_counter() < deadline:
+        most = max(most, sum(1 for s in sessions.running(town)
+                             if s.startswith(f"gt-{CONVOY_RIG}-")))
+        with snapshot.load(town, warn=False) as snap:
+            if (snap.get(convoy) or {}).get("status") == "closed":
+                return True, most
+        time.sleep(0.5)
+    return False, most
+
+
+def _merged(town: Any, bead_ids: list[str]) -> int:
+    from gastown.beads import snapshot
+
+    with snapshot.load(town, warn=False) as snap:
+        return sum(1 for b in bead_ids if (snap.get(b) or {}).get("status") == "closed")
+
+
 def _server_pid(tmux: Tmux) -> int:
     return int(subprocess.run(["tmux", "-L", tmux.socket, "display-message", "-p", "#{pid}"],
                               capture_output=True, text=True, check=True).stdout)
@@ -346,10 +561,37 @@ def _memory_table(report: Report, memory: dict[str, dict[str, list[float]]]) -> 
         "was ready"))
 
 
+def _convoy_table(report: Report, convoys: list[dict[str, Any]]) -> None:
+    rows = []
+    for c in convoys:
+        if "seconds" in c:
+            report.measurements.append(Measurement(
+                f"convoy of {c['n']} {CONVOY_RUNTIME} polecats", f"{c['n']} polecats",
+                [c["seconds"]], "sling to convoy landed", "", 0, None, [], not c["landed"],
+                c["peak_load"]))
+        rows.append([str(c["n"]), "yes" if c["landed"] else f"no ({c.get('error', '')[:60]})",
+                     fmt_s(c["seconds"]) if "seconds" in c else "-",
+                     fmt_s(c["sling_s"]) if "sling_s" in c else "-",
+                     f"{c.get('merged', 0)}/{c['n']}", str(c.get("most_sessions", "-")),
+                     f"{c['peak_load']:.2f}"])
+    landed = [c["n"] for c in convoys if c["landed"]]
+    report.tables.append(Table(
+        "clients: the largest convoy",
+        ["polecats", "landed", "sling to landed", "sling call", "merged", "most at once",
+         "peak load (1 min)"], rows,
+        f"largest N landed: {max(landed) if landed else 'none'}; {CONVOY_RUNTIME}, one "
+        f"convoy per N in a fresh town and sandbox, limit {CONVOY_TIMEOUT_S:.0f} s"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=DESCRIPTION)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--convoy-inside", nargs=2, metavar=("N", "DIR"),
+                        help=argparse.SUPPRESS)  # run by _convoy inside its sandbox
     args = parser.parse_args(argv)
+    if args.convoy_inside:
+        convoy_inside(int(args.convoy_inside[0]), Path(args.convoy_inside[1]))
+        return 0
     with tempfile.TemporaryDirectory(prefix="gt-bench-clients-") as tmp:
         report = run(Context(args.quick, Path(tmp), False, print))
     for table in report.tables:
