@@ -24,16 +24,18 @@ nothing else).
   /proc/<pid>/smaps_rollup). PSS splits the pages the K copies share among them. A
   process in the sandbox outside every pane's tree (a daemon the sums would miss) fails
   the run.
-* the largest convoy: for N in an increasing series (2, 4, 8, 12; 2, 4 with --quick),
-  a fresh town in a sandbox of its own (this module run again inside a new namespace,
-  with the town's tmux server and the scripted model server in it), a rig on Claude Code
-  with max_polecats = N and a one-step formula (write `work-<bead>.txt`, commit), and N
-  beads slung as one convoy: N polecats at work at once, their sessions started one
-  after another by `gt sling` itself (no added stagger), each running `gt mol run` and
+* the largest convoy: for Claude Code, then Codex, and N in an increasing series (2, 4,
+  8, 12, 16, 24, 32, 40, the rig's 40 polecat names; 2, 4 with --quick), a fresh town in
+  a sandbox of its own (this module run again inside a new namespace, with the town's
+  tmux server and the scripted model server in it), a rig on that client with
+  max_polecats = N and a one-step formula (write `work-<bead>.txt`, commit), and N beads
+  slung as one convoy: N polecats at work at once, their sessions started one after
+  another by `gt sling` itself (no added stagger), each running `gt mol run` and
   `gt done` as its scripted model tells it, the Refinery (no gates) merging. Timed from
-  the sling to the convoy landing (every MR merged); the series stops at the first N
-  that fails or takes over CONVOY_TIMEOUT_S. The load average is sampled every second
-  outside the sandbox; its peak is reported per N.
+  the sling to the convoy landing (every MR merged); a client's series stops at the
+  first N that fails or takes over CONVOY_TIMEOUT_S. Sampled outside the sandbox every
+  0.2 s: the 1-minute load average (it lags, and carries over from the N before) and
+  the runnable tasks of /proc/loadavg; the peak of each is reported per N.
 """
 from __future__ import annotations
 
@@ -69,15 +71,15 @@ from gastown.errors import NotFound  # noqa: E402
 
 NAME = "clients"
 DESCRIPTION = ("real clients in a loopback sandbox: start to ready, and RSS/PSS per idle "
-               "agent, against a bare sh pane; the largest convoy of claude polecats")
+               "agent, against a bare sh pane; the largest convoy of claude and codex polecats")
 CLIENTS = ("claude", "codex", "opencode", "gemini")
 BASELINE = "sh pane"
 POLL_S = 0.02
 IDLE_S = 3.0
 READY_TIMEOUT_S = 60.0
 WARMUP = 1
-CONVOY_SIZES, CONVOY_SIZES_QUICK = (2, 4, 8, 12), (2, 4)
-CONVOY_RUNTIME = "claude"
+CONVOY_SIZES, CONVOY_SIZES_QUICK = (2, 4, 8, 12, 16, 24, 32, 40), (2, 4)  # 40 names in the pool
+CONVOY_RUNTIMES = ("claude", "codex")
 CONVOY_TIMEOUT_S = 300.0
 CONVOY_RIG = "bench"
 CONVOY_FORMULA = '''\
@@ -140,7 +142,8 @@ def run(ctx: Context) -> Report:
             ctx.log(f"{idle_each} idle {kind.name} sessions: RSS and PSS")
             memory[kind.name] = _idle_memory(ctx, box, kind, idle_each)
         loads["end"] = _uptime()
-    convoys = _convoys(ctx, CONVOY_SIZES_QUICK if ctx.quick else CONVOY_SIZES)
+    sizes = CONVOY_SIZES_QUICK if ctx.quick else CONVOY_SIZES
+    convoys = [c for runtime in CONVOY_RUNTIMES for c in _convoys(ctx, runtime, sizes)]
     loads["after convoys"] = _uptime()
     _start_table(report, starts)
     _memory_table(report, memory)
@@ -275,52 +278,57 @@ def _start(ctx: Context, box: Sandbox, kind: Kind, session: str) -> float:
             time.sleep(POLL_S)
 
 
-def _convoys(ctx: Context, sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+def _convoys(ctx: Context, runtime: str, sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     """One convoy of each size in turn, up to the first that does not land."""
     results = []
     for n in sizes:
-        ctx.log(f"a convoy of {n} {CONVOY_RUNTIME} polecats")
-        result = _convoy(ctx, n)
+        ctx.log(f"a convoy of {n} {runtime} polecats")
+        result = _convoy(ctx, runtime, n)
         results.append(result)
-        ctx.log(f"{n} polecats: " + (f"landed in {fmt_s(result['seconds'])}" if result["landed"]
-                                     else f"did not land: {result.get('error', '')}")
-                + f"; {result.get('merged', 0)}/{n} merged, peak load {result['peak_load']:.2f}")
+        ctx.log(f"{n} {runtime} polecats: "
+                + (f"landed in {fmt_s(result['seconds'])}" if result["landed"]
+                   else f"did not land: {result.get('error', '')}")
+                + f"; {result.get('merged', 0)}/{n} merged, peak load {result['peak_load']:.2f}"
+                f", peak runnable {result['peak_runnable']}")
         if not result["landed"]:
             break
     return results
 
 
-def _convoy(ctx: Context, n: int) -> dict[str, Any]:
+def _convoy(ctx: Context, runtime: str, n: int) -> dict[str, Any]:
     """This module run again inside a namespace of its own (`--convoy-inside`), which
-    writes result.json; the load average sampled outside it every second."""
+    writes result.json; the load sampled outside it: the 1-minute average, and the
+    runnable tasks (of /proc/loadavg), which a convoy shorter than a minute shows better."""
     from gastown.agents.tmux import socket_name
     from gastown.refinery import process as refinery
     from gastown.town.paths import Town
 
-    where = ctx.workdir / f"convoy-{n}"
+    where = ctx.workdir / f"convoy-{runtime}-{n}"
     where.mkdir()
     town = Town(where / "town")
     socket = socket_name(town)
     env = synth.bench_env(where / "home")
     env.update({"GT_REFINERY_AUTOSTART": "1", "GT_REACT": "inline",
                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"})
-    command = [sys.executable, str(Path(__file__).resolve()), "--convoy-inside", str(n),
-               str(where)]
+    command = [sys.executable, str(Path(__file__).resolve()), "--convoy-inside", runtime,
+               str(n), str(where)]
     with open(where / "output", "wb") as output:
         child = subprocess.Popen(loopback.argv(command, socket), cwd=harness.ROOT, env=env,
                                  stdin=subprocess.DEVNULL, stdout=output,
                                  stderr=subprocess.STDOUT)
-    namespace, peak, timed_out = "", 0.0, False
+    namespace, peak, runnable, timed_out = "", 0.0, 0, False
     try:
         namespace = _namespace_of_child(child)
         # setup and teardown in the child come on top of the convoy's own time limit
         deadline = time.monotonic() + CONVOY_TIMEOUT_S + 120
         while child.poll() is None:
-            peak = max(peak, os.getloadavg()[0])
+            load = Path("/proc/loadavg").read_text().split()
+            peak = max(peak, float(load[0]))
+            runnable = max(runnable, int(load[3].split("/")[0]))
             if time.monotonic() > deadline:
                 timed_out = True
                 break
-            time.sleep(1)
+            time.sleep(0.2)
     finally:
         with contextlib.suppress(Exception):
             refinery.stop(town, CONVOY_RIG, timeout=10)
@@ -333,9 +341,9 @@ def _convoy(ctx: Context, n: int) -> dict[str, Any]:
             os.unlink(Path(os.environ.get("TMUX_TMPDIR", "/tmp"), f"tmux-{os.getuid()}", socket))
     found = where / "result.json"
     result = (json.loads(found.read_text()) if found.exists() else
-              {"n": n, "landed": False, "error": "timed out" if timed_out else
+              {"runtime": runtime, "n": n, "landed": False, "error": "timed out" if timed_out else
                f"exit {child.returncode}: {(where / 'output').read_text()[-2000:]}"})
-    result.update({"peak_load": peak, "load_after": _uptime()})
+    result.update({"peak_load": peak, "peak_runnable": runnable, "load_after": _uptime()})
     return result
 
 
@@ -351,7 +359,7 @@ def _namespace_of_child(child: subprocess.Popen[bytes]) -> str:
     return inside
 
 
-def convoy_inside(n: int, where: Path) -> dict[str, Any]:
+def convoy_inside(runtime: str, n: int, where: Path) -> dict[str, Any]:
     """Inside the sandbox: a fresh town, N beads slung as one convoy to N polecats,
     watched until it lands; what happened, also written to `where`/result.json."""
     from gastown.agents.sling import sling
@@ -362,9 +370,12 @@ def convoy_inside(n: int, where: Path) -> dict[str, Any]:
 
     _check_loopback_only()
     town = install(where / "town", name="bench-convoy", prefix="bc").town
-    _convoy_rig(town, _upstream(where), n)
+    _convoy_rig(town, _upstream(where), runtime, n)
     bead_ids = [str(beads.create(town, title=f"convoy work {i + 1}")["id"]) for i in range(n)]
-    script = {"steps": [{"shell": "gt mol run"}, {"shell": "gt done"}],
+    # A client primed by its first prompt (Codex) runs `gt prime` first; Claude Code's
+    # SessionStart hook has primed it.
+    prime = [{"shell": "gt prime"}] if runtimes.load(None, runtime).prime == "prompt" else []
+    script = {"steps": [*prime, {"shell": "gt mol run"}, {"shell": "gt done"}],
               "final": "Done: the work is handed to the Refinery."}
     try:
         with model_server(town, script) as url:
@@ -378,8 +389,8 @@ def convoy_inside(n: int, where: Path) -> dict[str, Any]:
     finally:
         refinery.stop(town, CONVOY_RIG, timeout=10)
         Tmux.for_town(town).kill_server()
-    result = {"n": n, "landed": landed and merged == n, "seconds": seconds, "sling_s": sling_s,
-              "merged": merged, "most_sessions": most, "convoy": convoy}
+    result = {"runtime": runtime, "n": n, "landed": landed and merged == n, "seconds": seconds,
+              "sling_s": sling_s, "merged": merged, "most_sessions": most, "convoy": convoy}
     if not result["landed"]:
         result["error"] = f"not landed within {CONVOY_TIMEOUT_S:.0f} s"
     (where / "result.json").write_text(json.dumps(result))
@@ -407,11 +418,11 @@ def _upstream(where: Path) -> Path:
     return bare
 
 
-def _convoy_rig(town: Any, upstream: Path, n: int) -> None:
-    """The rig: on CONVOY_RUNTIME, N polecats at most, the one-step formula, no gates."""
+def _convoy_rig(town: Any, upstream: Path, runtime: str, n: int) -> None:
+    """The rig: on `runtime`, N polecats at most, the one-step formula, no gates."""
     from gastown.rigs import ops
 
-    ops.add(town, CONVOY_RIG, str(upstream), prefix="bw", runtime=CONVOY_RUNTIME)
+    ops.add(town, CONVOY_RIG, str(upstream), prefix="bw", runtime=runtime)
     rig = town.root / "rigs" / CONVOY_RIG
     keys = {"max_polecats": str(n), "formula": '"bench-work"'}
     lines = [ln for ln in (rig / "rig.toml").read_text().splitlines()
@@ -566,31 +577,35 @@ def _convoy_table(report: Report, convoys: list[dict[str, Any]]) -> None:
     for c in convoys:
         if "seconds" in c:
             report.measurements.append(Measurement(
-                f"convoy of {c['n']} {CONVOY_RUNTIME} polecats", f"{c['n']} polecats",
+                f"convoy of {c['n']} {c['runtime']} polecats", f"{c['n']} polecats",
                 [c["seconds"]], "sling to convoy landed", "", 0, None, [], not c["landed"],
                 c["peak_load"]))
-        rows.append([str(c["n"]), "yes" if c["landed"] else f"no ({c.get('error', '')[:60]})",
+        rows.append([c["runtime"], str(c["n"]), "yes" if c["landed"] else f"no ({c.get('error', '')[:60]})",
                      fmt_s(c["seconds"]) if "seconds" in c else "-",
                      fmt_s(c["sling_s"]) if "sling_s" in c else "-",
                      f"{c.get('merged', 0)}/{c['n']}", str(c.get("most_sessions", "-")),
-                     f"{c['peak_load']:.2f}"])
-    landed = [c["n"] for c in convoys if c["landed"]]
+                     f"{c['peak_load']:.2f}", str(c["peak_runnable"])])
+    largest = {r: max((c["n"] for c in convoys if c["runtime"] == r and c["landed"]), default=0)
+               for r in dict.fromkeys(c["runtime"] for c in convoys)}
+    report.data["largest_convoy"] = largest
     report.tables.append(Table(
         "clients: the largest convoy",
-        ["polecats", "landed", "sling to landed", "sling call", "merged", "most at once",
-         "peak load (1 min)"], rows,
-        f"largest N landed: {max(landed) if landed else 'none'}; {CONVOY_RUNTIME}, one "
-        f"convoy per N in a fresh town and sandbox, limit {CONVOY_TIMEOUT_S:.0f} s"))
+        ["client", "polecats", "landed", "sling to landed", "sling call", "merged",
+         "most at once", "peak load (1 min)", "peak runnable"], rows,
+        "largest N landed: " + ", ".join(f"{r} {n or 'none'}" for r, n in largest.items())
+        + f"; one convoy per N in a fresh town and sandbox, limit {CONVOY_TIMEOUT_S:.0f} s; "
+        "the series stops at the first N that does not land"))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=DESCRIPTION)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--convoy-inside", nargs=2, metavar=("N", "DIR"),
+    parser.add_argument("--convoy-inside", nargs=3, metavar=("RUNTIME", "N", "DIR"),
                         help=argparse.SUPPRESS)  # run by _convoy inside its sandbox
     args = parser.parse_args(argv)
     if args.convoy_inside:
-        convoy_inside(int(args.convoy_inside[0]), Path(args.convoy_inside[1]))
+        runtime, n, where = args.convoy_inside
+        convoy_inside(runtime, int(n), Path(where))
         return 0
     with tempfile.TemporaryDirectory(prefix="gt-bench-clients-") as tmp:
         report = run(Context(args.quick, Path(tmp), False, print))
