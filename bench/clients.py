@@ -4,13 +4,13 @@ Part of the suite (`python bench/run.py --only clients`), or on its own:
 
     .venv/bin/python bench/clients.py [--quick]
 
-Everything runs in one sandbox (gastown.agents.loopback): a loopback-only network
+Every client runs in a sandbox (gastown.agents.loopback): a loopback-only network
 namespace holding the benchmark's own tmux server and the scripted model server, so
-no client can reach the network. Each client starts as gastown starts it: its runtime
-preset's command in a detached tmux pane, with a freshly seeded home pointed at the
-model server. The clients: Claude Code, Codex, OpenCode and Gemini CLI (CLIENTS). The
-baseline is a bare `sh` in a pane reaching its `$ ` prompt (what tmux and a pane cost,
-nothing else).
+no client can reach the network; the first two measurements share one. Each client
+starts as gastown starts it: its runtime preset's command in a detached tmux pane, with
+a freshly seeded home pointed at the model server. The clients: Claude Code, Codex,
+OpenCode and Gemini CLI (CLIENTS). The baseline is a bare `sh` in a pane reaching its
+`$ ` prompt (what tmux and a pane cost, nothing else).
 
 * start to ready: from the tmux start of a session to its pane reading "ready" by the
   preset's patterns (the pane is captured every 20 ms). N starts of each (5; 3 with
@@ -580,7 +580,7 @@ def _convoy_table(report: Report, convoys: list[dict[str, Any]]) -> None:
                 f"convoy of {c['n']} {c['runtime']} polecats", f"{c['n']} polecats",
                 [c["seconds"]], "sling to convoy landed", "", 0, None, [], not c["landed"],
                 c["peak_load"]))
-        rows.append([c["runtime"], str(c["n"]), "yes" if c["landed"] else f"no ({c.get('error', '')[:60]})",
+        rows.append([c["runtime"], str(c["n"]), "yes" if c["landed"] else "no",
                      fmt_s(c["seconds"]) if "seconds" in c else "-",
                      fmt_s(c["sling_s"]) if "sling_s" in c else "-",
                      f"{c.get('merged', 0)}/{c['n']}", str(c.get("most_sessions", "-")),
