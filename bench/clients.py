@@ -36,10 +36,9 @@ OpenCode and Gemini CLI (CLIENTS). The baseline is a bare `sh` in a pane reachin
   first N that fails or takes over CONVOY_TIMEOUT_S. Sampled outside the sandbox every
   0.2 s: the 1-minute load average (it lags, and carries over from the N before) and
   the runnable tasks of /proc/loadavg; the peak of each is reported per N.
-  Codex's shell tool hands a command still running after 10 s back to the model as
-  running, and the scripted model does not wait for it: under enough load `gt done`
-  comes before `gt mol run` has finished and is refused (the step is still open), so a
-  codex convoy that stalls with MRs missing shows that limit, not the town's.
+  Under that load `gt mol run` can outlast Codex's 10 s yield; Codex hands it back to
+  the model still running, and the scripted model polls it (write_stdin) until it
+  exits, as a model would, before it runs `gt done`.
 """
 from __future__ import annotations
 
