@@ -48,7 +48,7 @@ RUNTIME ?= shell
 demo: $(BIN)/gt $(if $(filter-out shell,$(RUNTIME)),clients)
 	$(BIN)/python -m gastown.demo --runtime $(RUNTIME) $(DEMO_DIR)
 
-bench: system-packages $(BIN)/gt
+bench: system-packages $(BIN)/gt clients
 	$(BIN)/python -m compileall -q gastown
 	$(BIN)/python bench/run.py
 
