@@ -136,7 +136,9 @@ def _gemini(home: Path, workdir: Path, server_url: str | None) -> dict[str, str]
     _write_json(home / ".gemini" / "settings.json",
                 {"security": {"auth": {"selectedType": "gemini-api-key"}}})
     _write_json(home / ".gemini" / "trustedFolders.json", {str(workdir.resolve()): "TRUST_FOLDER"})
-    env = {"HOME": str(home), "GEMINI_API_KEY": TOKEN}
+    # With CI=true or GITHUB_ACTIONS=true it runs headless and exits at once; an agent's
+    # pane is interactive, wherever gastown itself runs.
+    env = {"HOME": str(home), "GEMINI_API_KEY": TOKEN, "CI": "", "GITHUB_ACTIONS": ""}
     if server_url:
         env["GOOGLE_GEMINI_BASE_URL"] = server_url
     return env

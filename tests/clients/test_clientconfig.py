@@ -156,8 +156,10 @@ def test_gemini_home_picks_key_auth_and_trusts_the_work_folder(tmp_path: Path) -
     assert settings["security"]["auth"]["selectedType"] == "gemini-api-key"
     trusted = json.loads((home / ".gemini" / "trustedFolders.json").read_text())
     assert trusted == {str(work.resolve()): "TRUST_FOLDER"}
+    # CI=true (a CI runner's) would make it headless: it would exit at once in its pane
     assert _apart_from_git(env) == {"HOME": str(home), "GEMINI_API_KEY": clientconfig.TOKEN,
-                   "GOOGLE_GEMINI_BASE_URL": "http://127.0.0.1:9/gt-rig-a"}
+                                    "GOOGLE_GEMINI_BASE_URL": "http://127.0.0.1:9/gt-rig-a",
+                                    "CI": "", "GITHUB_ACTIONS": ""}
 
 
 def test_opencode_home_holds_a_provider_for_the_model_server(tmp_path: Path) -> None:
