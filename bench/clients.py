@@ -205,14 +205,19 @@ def _sandbox(ctx: Context) -> Iterator[Sandbox]:
         yield Sandbox(tmux, f"http://127.0.0.1:{int(port_file.read_text())}", namespace,
                       frozenset({process.pid, tmux_pid}))
     finally:
-        tmux.kill_server()
-        if namespace:
-            loopback.end(namespace)
-        process.kill()
-        process.wait()
-        # kill-server leaves the socket file behind
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(Path(os.environ.get("TMUX_TMPDIR", "/tmp"), f"tmux-{os.getuid()}", socket))
+        _end_sandbox(socket, namespace, process)
+
+
+def _end_sandbox(socket: str, namespace: str, process: subprocess.Popen[bytes]) -> None:
+    """Kill the sandbox's tmux server, every process in its namespace, and `process`."""
+    Tmux(socket).kill_server()
+    if namespace:
+        loopback.end(namespace)
+    process.kill()
+    process.wait()
+    # kill-server leaves the socket file behind
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(Path(os.environ.get("TMUX_TMPDIR", "/tmp"), f"tmux-{os.getuid()}", socket))
 
 
 def _start_times(ctx: Context, box: Sandbox, kinds: list[Kind], rounds: int
@@ -335,13 +340,7 @@ def _convoy(ctx: Context, runtime: str, n: int) -> dict[str, Any]:
     finally:
         with contextlib.suppress(Exception):
             refinery.stop(town, CONVOY_RIG, timeout=10)
-        Tmux(socket).kill_server()
-        if namespace:
-            loopback.end(namespace)
-        child.kill()
-        child.wait()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(Path(os.environ.get("TMUX_TMPDIR", "/tmp"), f"tmux-{os.getuid()}", socket))
+        _end_sandbox(socket, namespace, child)
     found = where / "result.json"
     result = (json.loads(found.read_text()) if found.exists() else
               {"runtime": runtime, "n": n, "landed": False, "error": "timed out" if timed_out else
