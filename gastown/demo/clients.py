@@ -59,8 +59,11 @@ def relaunch(target: Path, runtime: str) -> int:
                            f"{reason}")
     socket = socket_name(Town(target))
     command = [sys.executable, "-m", "gastown.demo", "--runtime", runtime, str(target)]
-    env = {**os.environ, INSIDE: "1"}
-    return subprocess.run(loopback.argv(command, socket), env=env, check=False).returncode
+    child = subprocess.Popen(loopback.argv(command, socket), env={**os.environ, INSIDE: "1"})
+    try:
+        return child.wait()
+    except KeyboardInterrupt:  # the demo inside got it too: it stops its sessions, says so
+        return child.wait()
 
 
 def scripts(runtime: str, beads: Path, bead_ids: list[str], rig: str) -> dict[str, Any]:
