@@ -3,7 +3,8 @@
 A pane is typed into only when it is idle (ready prompt, no busy marker, on two polls
 in a row) and its input line is empty, so nothing a person is typing is ever mixed
 with a nudge. The text is cleaned (gastown.agents.idle.clean), sent literally, checked
-on screen, then submitted with a separate Enter whose effect is checked too.
+on screen, then submitted with a separate Enter whose effect is checked too (and
+sent once more if the text is still waiting in the input line).
 
 One nudge at a time per session: `.gastown/locks/nudge-<session>.lock`. A nudge that
 cannot be typed now waits in `.gastown/nudges/<session>/` (one JSON file each, names in
@@ -40,6 +41,10 @@ POLL = 0.1  # seconds between the two idle polls, and the watcher's first backof
 MAX_POLL = 0.5
 ECHO_TIMEOUT = 3.0  # for typed text to show on screen
 ACCEPT_TIMEOUT = 3.0  # for Enter to take it
+# A client still taking typed text in can lose the Enter after it (Gemini CLI under
+# load). One more, while the text still waits in the input line, submits it; had the
+# first been only slow, the second meets an empty prompt, where Enter does nothing.
+ENTERS = 2
 TTL = 3600.0  # seconds a queued nudge waits before it is dropped
 SHOWN = 40  # characters of the text's end that must show on screen
 
@@ -215,9 +220,11 @@ def type_text(tmux: Tmux, session: str, text: str, patterns: PanePatterns) -> No
     if not _until(lambda: tail in _squash(" ".join(tmux.capture(session))), ECHO_TIMEOUT):
         # Enter now could answer whatever took the keys instead; leave it to a person.
         raise NudgeStuck(f"{session}: the nudge was typed but did not show; Enter not sent")
-    tmux.send_enter(session)
-    if not _until(lambda: _accepted(tmux, session, text, patterns), ACCEPT_TIMEOUT):
-        raise NudgeStuck(f"{session}: Enter did not take the nudge; it is left in the input line")
+    for _ in range(ENTERS):
+        tmux.send_enter(session)
+        if _until(lambda: _accepted(tmux, session, text, patterns), ACCEPT_TIMEOUT):
+            return
+    raise NudgeStuck(f"{session}: Enter did not take the nudge; it is left in the input line")
 
 
 # Nudging ---------------------------------------------------------------------------

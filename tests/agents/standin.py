@@ -9,6 +9,7 @@ marker for --busy seconds (then erased), then the prompt again. Modes (also swit
   normal        as above
   never-ready   never shows the prompt; still reads and logs
   ignore-enter  shows the prompt and echoes, but Enter does nothing
+  lose-enter    as normal, but the first Enter of each line is lost
   slow-echo     echoes each character --echo-delay seconds late
   permission    shows a permission question instead of the prompt
 """
@@ -26,7 +27,7 @@ import tty
 PROMPT = "> "
 BUSY = "working… esc to interrupt"
 QUESTION = "Do you want to proceed?\n  1. Yes\n  2. No"
-MODES = ("normal", "never-ready", "ignore-enter", "slow-echo", "permission")
+MODES = ("normal", "never-ready", "ignore-enter", "lose-enter", "slow-echo", "permission")
 
 
 class Standin:
@@ -56,11 +57,12 @@ class Standin:
                 return char
 
     def read_line(self) -> str:
-        line = ""
+        line, lost = "", False
         while True:
             char = self.key()
             if char in "\r\n":
-                if self.mode == "ignore-enter":
+                if self.mode == "ignore-enter" or (self.mode == "lose-enter" and not lost):
+                    lost = True
                     continue
                 self.show("\n")
                 return line

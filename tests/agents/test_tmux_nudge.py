@@ -364,7 +364,16 @@ def test_slow_echo_is_waited_for(standin: Callable[..., Agent]) -> None:
     assert agent.received() == ["twenty characters ok"]
 
 
-def test_an_ignored_enter_is_reported_not_retried(standin: Callable[..., Agent]) -> None:
+def test_a_lost_enter_is_sent_once_more_and_the_line_arrives_once(
+        standin: Callable[..., Agent]) -> None:
+    agent = standin("--mode", "lose-enter")
+    assert agent.nudge("second time lucky", wait=2) == "delivered"
+    eventually(lambda: agent.received() == ["second time lucky"])
+    assert agent.nudge("and again", wait=5) == "delivered"
+    eventually(lambda: agent.received() == ["second time lucky", "and again"])
+
+
+def test_an_ignored_enter_is_reported_after_one_more(standin: Callable[..., Agent]) -> None:
     agent = standin("--mode", "ignore-enter")
     with pytest.raises(NudgeStuck, match="Enter did not take"):
         agent.nudge("stuck here", wait=2)

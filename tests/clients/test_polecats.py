@@ -28,7 +28,7 @@ SESSION = "gt-demo-nux"
 STEPS = ("understand", "implement", "test", "commit", "submit")
 # Codex primes itself by the first prompt (`gt prime` as its first tool call); Claude
 # Code's SessionStart hook puts the same text in its context before the first request.
-PRIME_STEP = {"claude": [], **{name: [{"shell": "gt prime"}] for name in ("codex", "opencode", "gemini")}}
+PRIME_STEP = {"claude": [], "codex": [{"shell": "gt prime"}], "opencode": [{"shell": "gt prime"}]}
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ def test_gt_config_runtime_list_shows_the_marks(gt) -> None:
     assert lines["aider"].endswith("not verified)")
     assert "gastown's own program" in lines["shell"]
     rows = {r["name"]: r for r in gt("config", "runtime", "list", "--json").assert_success().json()}
-    assert rows["codex"]["verified"] in _pins() and rows["aider"]["verified"] is None
+    assert rows["codex"]["verified"] in _pins() and rows["gemini"]["verified"] is None
 
 
 def test_a_verified_mark_must_be_a_string() -> None:
