@@ -163,7 +163,7 @@ def _kinds() -> list[Kind]:
     for name in CLIENTS:
         runtime = runtimes.load(None, name)
         command = runtime.argv(None)
-        if not Path(command[0]).is_absolute():
+        if not runtime.installed():
             raise RuntimeError(f"{name} is not installed in {runtimes.clients_bin()}: "
                                "run `make setup`")
         kinds.append(Kind(name, command, patterns_of(runtime), runtime.seed))
@@ -366,7 +366,7 @@ def convoy_inside(runtime: str, n: int, where: Path) -> dict[str, Any]:
     watched until it lands; what happened, also written to `where`/result.json."""
     from gastown.agents.sling import sling
     from gastown.beads import ops as beads
-    from gastown.demo.clients import model_server
+    from gastown.demo.clients import model_server, polecat_script
     from gastown.refinery import process as refinery
     from gastown.town.install import install
 
@@ -374,11 +374,7 @@ def convoy_inside(runtime: str, n: int, where: Path) -> dict[str, Any]:
     town = install(where / "town", name="bench-convoy", prefix="bc").town
     _convoy_rig(town, _upstream(where), runtime, n)
     bead_ids = [str(beads.create(town, title=f"convoy work {i + 1}")["id"]) for i in range(n)]
-    # A client primed by its first prompt (Codex) runs `gt prime` first; Claude Code's
-    # SessionStart hook has primed it.
-    prime = [{"shell": "gt prime"}] if runtimes.load(None, runtime).prime == "prompt" else []
-    script = {"steps": [*prime, {"shell": "gt mol run"}, {"shell": "gt done"}],
-              "final": "Done: the work is handed to the Refinery."}
+    script = polecat_script(runtime)
     try:
         with model_server(town, script) as url:
             os.environ["GT_MODEL_URL"] = url
@@ -402,7 +398,7 @@ def convoy_inside(runtime: str, n: int, where: Path) -> dict[str, Any]:
 def _check_loopback_only() -> None:
     shown = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True,
                            check=True).stdout
-    interfaces = [line.split(":")[1].strip() for line in shown.splitlines() if ":" in line]
+    interfaces = loopback.parse_interfaces(shown)
     if interfaces != ["lo"]:
         raise RuntimeError(f"not inside a loopback-only namespace: interfaces {interfaces}")
 

@@ -7,6 +7,7 @@ Whether its session runs is read from tmux each time and never stored.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -38,6 +39,12 @@ class Address(NamedTuple):
 
 def agent_id(rig: str | None, name: str) -> str:
     return f"hq-{name}" if rig is None else f"hq-{rig}-{name}"
+
+
+def is_session_name(text: str) -> bool:
+    """Whether `text` can be a session's name, and so name its files (tmux session names
+    never hold `.` or `:`)."""
+    return re.fullmatch(r"\w[\w-]*", text) is not None
 
 
 def session_name(rig: str | None, name: str) -> str:

@@ -43,10 +43,15 @@ def why_not() -> str | None:
         detail = proc.stderr.strip() or f"exit {proc.returncode}"
         return (f"`unshare --net` failed ({detail}); it needs root, or unprivileged user "
                 "namespaces with `unshare --net --map-root-user`")
-    interfaces = [line.split(":")[1].strip() for line in proc.stdout.splitlines() if ":" in line]
+    interfaces = parse_interfaces(proc.stdout)
     if interfaces != ["lo"]:
         return f"the new namespace has interfaces up besides loopback: {interfaces}"
     return None
+
+
+def parse_interfaces(ip_link: str) -> list[str]:
+    """The interface names in `ip -o link show` output."""
+    return [line.split(":")[1].strip() for line in ip_link.splitlines() if ":" in line]
 
 
 def namespace_of(pid: int) -> str | None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from gastown.agents import turns
+from gastown.agents import identity, turns
 from gastown.agents.idle import PanePatterns, clean, input_empty, pane_state
 from gastown.agents.tmux import Tmux
 from gastown.errors import GastownError, NotFound, UsageError
@@ -62,8 +61,8 @@ class Queued(NamedTuple):
 # Where things are ----------------------------------------------------------------
 
 def checked(session: str) -> str:
-    """`session` if it can name files (tmux session names never hold `.` or `:`)."""
-    if not re.fullmatch(r"\w[\w-]*", session):
+    """`session` if it can name files."""
+    if not identity.is_session_name(session):
         raise UsageError(f"not a session name: {session!r}")
     return session
 

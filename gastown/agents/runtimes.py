@@ -50,6 +50,11 @@ class Runtime(NamedTuple):
             argv.append(first_prompt)
         return argv
 
+    def installed(self) -> bool:
+        """Whether its program is where `make setup` puts it (else the bare name, left
+        to PATH)."""
+        return Path(self.argv(None)[0]).is_absolute()
+
 
 def builtin_dir() -> Path:
     package = Path(gastown.__file__).resolve().parent

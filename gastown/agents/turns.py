@@ -12,13 +12,12 @@ from __future__ import annotations
 import errno
 import json
 import os
-import re
 import select
-import shlex
 import sys
 import time
 from pathlib import Path
 
+from gastown.agents import identity
 from gastown.town.paths import Town
 
 DIRNAME = "turns"
@@ -35,10 +34,6 @@ def fifo_path(town: Town, session: str) -> Path:
 def command(town: Town, session: str) -> list[str]:
     """The program a client's hook runs at the end of each turn."""
     return [sys.executable, "-m", "gastown.agents.turns", "ended", str(town.root), session]
-
-
-def shell_command(town: Town, session: str) -> str:
-    return shlex.join(command(town, session))
 
 
 def ended(town: Town, session: str, source: str = "") -> None:
@@ -114,7 +109,7 @@ def _main(argv: list[str]) -> int:
         sys.stderr.write("usage: python -m gastown.agents.turns ended TOWN SESSION [PAYLOAD]\n")
         return 2
     root, session, payload = argv[1], argv[2], argv[3:]
-    if not re.fullmatch(r"\w[\w-]*", session):  # it names files
+    if not identity.is_session_name(session):
         sys.stderr.write(f"not a session name: {session!r}\n")
         return 2
     source = "hook"

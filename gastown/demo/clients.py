@@ -48,8 +48,7 @@ def relaunch(target: Path, runtime: str) -> int:
     from gastown.agents.tmux import socket_name
     from gastown.town.paths import Town
 
-    program = Path(runtimes.load(None, runtime).argv(None)[0])
-    if not program.is_absolute():
+    if not runtimes.load(None, runtime).installed():
         raise GastownError(f"the {runtime} client is not installed in {runtimes.clients_bin()}: "
                            "run `make setup` (it installs the pinned clients there)")
     reason = loopback.why_not()
@@ -67,18 +66,28 @@ def relaunch(target: Path, runtime: str) -> int:
 
 
 def scripts(runtime: str, beads: Path, bead_ids: list[str], rig: str) -> dict[str, Any]:
-    """What the scripted model has each agent do. A client primed by a first prompt
-    (Codex) runs `gt prime` first; Claude Code's SessionStart hook has primed it."""
-    from gastown.agents import runtimes
-
-    prime = [{"shell": "gt prime"}] if runtimes.load(None, runtime).prime == "prompt" else []
-    mayor = [*prime, {"shell": f"bd import -i {beads}"},
+    """What the scripted model has each agent do: the Mayor files and slings, every
+    other session (the polecats) plays `polecat_script`."""
+    mayor = [*_prime(runtime), {"shell": f"bd import -i {beads}"},
              {"shell": f"gt sling {' '.join(bead_ids)} --rig {rig}"}]
-    polecat = [*prime, {"shell": "gt mol run"}, {"shell": "gt done"}]
     return {"agents": {
         MAYOR: {"steps": mayor, "final": f"Filed {len(bead_ids)} beads and slung them to "
                                          f"{rig} as one convoy."},
-        "default": {"steps": polecat, "final": "Done: the work is handed to the Refinery."}}}
+        "default": polecat_script(runtime)}}
+
+
+def polecat_script(runtime: str) -> dict[str, Any]:
+    """A polecat's: run its formula's steps, then hand the work in."""
+    return {"steps": [*_prime(runtime), {"shell": "gt mol run"}, {"shell": "gt done"}],
+            "final": "Done: the work is handed to the Refinery."}
+
+
+def _prime(runtime: str) -> list[dict[str, str]]:
+    """A client primed by a first prompt (Codex) runs `gt prime` first; Claude Code's
+    SessionStart hook has primed it."""
+    from gastown.agents import runtimes
+
+    return [{"shell": "gt prime"}] if runtimes.load(None, runtime).prime == "prompt" else []
 
 
 @contextlib.contextmanager

@@ -142,16 +142,15 @@ def _hooked_molecule(town: Any) -> str:
 
 def _on_my_hook(town: Any, step: str) -> str:
     """A bare STEP_ID (`implement`) names that step of the molecule on your hook."""
-    from gastown.agents import work
     from gastown.errors import GastownError
     from gastown.molecules import ops
 
     if ":" in step or "." in step:
         return step
     try:
-        molecule = work.hook(town)["molecule"]
-        steps = ops.load(town, molecule).steps if molecule else []
-    except GastownError:
+        molecule = _hooked_molecule(town)
+        steps = ops.load(town, molecule).steps
+    except GastownError:  # no agent here, or nothing hooked: the name stays as given
         return step
     return f"{molecule}:{step}" if any(s["step_id"] == step for s in steps) else step
 

@@ -68,8 +68,7 @@ def client(sandbox: Callable[..., Sandbox], tmp_path: Path) -> Callable[..., Cli
 
     def start(name: str, script: dict[str, Any], allow_tools: bool = True) -> Client:
         runtime = runtimes.load(None, name)
-        program = Path(runtime.argv(None)[0])
-        if not program.is_absolute():
+        if not runtime.installed():
             pytest.fail(f"{name} is not installed in {runtimes.clients_bin()}: run `make setup`",
                         pytrace=False)
         town = Town(tmp_path / "town")
